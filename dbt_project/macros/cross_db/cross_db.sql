@@ -1,0 +1,29 @@
+{#- The few places where DuckDB and BigQuery SQL differ; everything else is shared SQL. -#}
+
+{#- Microseconds since the epoch: exact elapsed time, unlike minute/second diff functions,
+    which count boundaries on DuckDB and truncate elapsed time on BigQuery. -#}
+{% macro epoch_micros(ts) -%}{{ return(adapter.dispatch('epoch_micros', 'measure_js')(ts)) }}{%- endmacro %}
+{% macro default__epoch_micros(ts) -%}unix_micros({{ ts }}){%- endmacro %}
+{% macro duckdb__epoch_micros(ts) -%}epoch_us({{ ts }}){%- endmacro %}
+
+{% macro regex_contains(value, pattern) -%}{{ return(adapter.dispatch('regex_contains', 'measure_js')(value, pattern)) }}{%- endmacro %}
+{% macro default__regex_contains(value, pattern) -%}regexp_contains({{ value }}, {{ pattern }}){%- endmacro %}
+{% macro duckdb__regex_contains(value, pattern) -%}regexp_matches({{ value }}, {{ pattern }}){%- endmacro %}
+
+{#- A value as a SQL string literal, escaped for the engine (BigQuery escapes with backslashes). -#}
+{% macro string_literal(value) -%}{{ return(adapter.dispatch('string_literal', 'measure_js')(value)) }}{%- endmacro %}
+{% macro default__string_literal(value) -%}'{{ value | string | replace("'", "''") }}'{%- endmacro %}
+{% macro bigquery__string_literal(value) -%}'{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") | replace("\n", "\\n") }}'{%- endmacro %}
+
+{#- JSON text of a value (used to fingerprint the repeated ab_test record). -#}
+{% macro to_json_string(value) -%}{{ return(adapter.dispatch('to_json_string', 'measure_js')(value)) }}{%- endmacro %}
+{% macro default__to_json_string(value) -%}to_json_string({{ value }}){%- endmacro %}
+{% macro duckdb__to_json_string(value) -%}cast(to_json({{ value }}) as varchar){%- endmacro %}
+
+{#- A string value or '' for NULL, for building fingerprints. -#}
+{% macro as_text(value) -%}coalesce(cast({{ value }} as {{ dbt.type_string() }}), ''){%- endmacro %}
+
+{#- Seconds between two timestamps, exact to the microsecond, as a float. -#}
+{% macro seconds_between(start_ts, end_ts) -%}
+    ({{ epoch_micros(end_ts) }} - {{ epoch_micros(start_ts) }}) / 1000000.0
+{%- endmacro %}

@@ -1,0 +1,27 @@
+{#-
+  Incremental strategy of the event-grained models: replace exactly the partition window.
+  BigQuery uses its native insert_overwrite with literal partitions (partition_window_literals);
+  DuckDB has no insert_overwrite, so `replace_window` deletes the window's rows and inserts the
+  new ones in the same transaction. Rows of a window whose source rows vanished are removed too,
+  which delete+insert on a unique key would leave behind.
+-#}
+
+{% macro window_incremental_strategy() -%}
+    {{ return('insert_overwrite' if target.type == 'bigquery' else 'replace_window') }}
+{%- endmacro %}
+
+{% macro get_incremental_replace_window_sql(arg_dict) %}
+    {%- set target_relation = arg_dict['target_relation'] -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target_relation }}
+    where {{ in_partition_window(config.require('window_column'), lookback_days=config.get('window_lookback_days', 0)) }};
+
+    insert into {{ target_relation }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{% endmacro %}
+
+{#- BigQuery day partitioning on a date column; DuckDB has no table partitions (its own
+    `partition_by` means DuckLake file layout), so the config is left unset there. -#}
+{% macro bigquery_day_partition(field) -%}
+    {{ return({'field': field, 'data_type': 'date', 'granularity': 'day'} if target.type == 'bigquery' else none) }}
+{%- endmacro %}

@@ -1,0 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=window_incremental_strategy(),
+        window_column='date',
+        window_lookback_days=var('session_lookback_days'),
+        partition_by=bigquery_day_partition('date'),
+        partitions=partition_window_literals(var('session_lookback_days') | int),
+        on_schema_change='fail',
+        tags=['partitioned'],
+    )
+}}
+
+-- daily_performance in a date-partitioned table (the specification's table materialization
+-- rebuilt every day; here the same dates daily_performance rewrote are replaced).
+select *
+from {{ ref('daily_performance') }}
+where {{ in_partition_window('date', lookback_days=var('session_lookback_days') | int) }}

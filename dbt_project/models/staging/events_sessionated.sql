@@ -1,0 +1,103 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=window_incremental_strategy(),
+        window_column='event_date',
+        partition_by=bigquery_day_partition('event_date'),
+        partitions=partition_window_literals(),
+        cluster_by=['visitor_key', 'session_id'],
+        on_schema_change='fail',
+        tags=['partitioned'],
+    )
+}}
+
+{#-
+  Sessions: per visitor, a gap of more than session_timeout_seconds between consecutive events
+  starts a new session; sessions are not split at midnight. A partition only holds its own days,
+  so the visitor's events of the `session_lookback_days` before it are read from the raw source
+  (not from events_cleaned, whose earlier partitions may not be built yet): the result of a
+  partition depends on raw data alone, never on the order in which partitions ran.
+-#}
+{%- set timeout_micros = (var('session_timeout_seconds') | int) * 1000000 -%}
+{%- set lookback_days = var('session_lookback_days') | int -%}
+
+with window_events as (
+
+    select *
+    from {{ ref('events_cleaned') }}
+    where {{ in_partition_window('event_date') }}
+
+),
+
+window_visitors as (
+
+    select distinct visitor_key
+    from window_events
+
+),
+
+-- Earlier events of the same visitors, only to find where their sessions began.
+lookback_events as (
+
+    select
+        {{ visitor_key() }} as visitor_key,
+        timestamp
+    from {{ source('raw', 'events') }}
+    where timestamp is not null
+      and {{ before_partition_window('timestamp', lookback_days, column_type='timestamp') }}
+
+),
+
+timeline as (
+
+    select lookback_events.visitor_key, lookback_events.timestamp, cast(null as {{ dbt.type_string() }}) as event_id
+    from lookback_events
+    inner join window_visitors on lookback_events.visitor_key = window_visitors.visitor_key
+
+    union all
+
+    select visitor_key, timestamp, event_id
+    from window_events
+
+),
+
+gaps as (
+
+    select
+        *,
+        {{ epoch_micros('timestamp') }}
+            - lag({{ epoch_micros('timestamp') }}) over (partition by visitor_key order by timestamp) as gap_micros
+    from timeline
+
+),
+
+session_numbers as (
+
+    select
+        *,
+        sum(case when gap_micros is null or gap_micros > {{ timeout_micros }} then 1 else 0 end)
+            over (partition by visitor_key order by timestamp rows between unbounded preceding and current row)
+            as visitor_session_number
+    from gaps
+
+),
+
+session_starts as (
+
+    select
+        event_id,
+        gap_micros,
+        min(timestamp) over (partition by visitor_key, visitor_session_number) as session_start
+    from session_numbers
+
+)
+
+select
+    window_events.*,
+    {{ dbt.hash("concat(window_events.visitor_key, '|', cast(" ~ epoch_micros('session_starts.session_start') ~ " as " ~ dbt.type_string() ~ "))") }}
+        as session_id,
+    session_starts.session_start,
+    session_starts.gap_micros is null or session_starts.gap_micros > {{ timeout_micros }} as is_new_session,
+    session_starts.gap_micros / 1000000.0 as seconds_since_previous_event
+from window_events
+inner join session_starts on window_events.event_id = session_starts.event_id
