@@ -188,9 +188,13 @@ def _uuid(rng: random.Random) -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{h[16:20]}-{h[20:]}"
 
 
-def _daily_hash(seed: int, day: date, fingerprint: str) -> str:
+def _daily_hash(salt: str, fingerprint: str) -> str:
     # The collector salts the fingerprint with a per-day secret: same person, new hash each UTC day.
-    return hashlib.blake2b(f"{seed}|{day.isoformat()}|{fingerprint}".encode(), digest_size=8).hexdigest()
+    return hashlib.blake2b(f"{salt}|{fingerprint}".encode(), digest_size=8).hexdigest()
+
+
+def _salt(seed: int, day: date) -> str:
+    return f"{seed}|{day.isoformat()}"
 
 
 def _new_human(rng: random.Random, consented: bool) -> _Visitor:
@@ -262,13 +266,19 @@ def _landing(rng: random.Random, source: str, campaign: str) -> tuple[str, str]:
 
 def _next_page(rng: random.Random, path: str) -> str:
     r = rng.random()
-    if path == "/cart" and r < 0.45:
+    if path == "/cart" and r < 0.6:
         return "/checkout"
-    if path == "/checkout" and r < 0.55:
+    if path == "/checkout" and r < 0.65:
         return "/checkout/thank-you"
-    if path.startswith("/products/") and r < 0.18:
+    if path.startswith("/products/") and r < 0.25:
         return "/cart"
     return _PAGES[bisect(_BROWSE_CUM, rng.random() * _BROWSE_CUM[-1])][0]
+
+
+def _day_bounds(day: date) -> tuple[int, int]:
+    """[00:00, next 00:00) of a UTC day, in µs since the epoch."""
+    lo = (datetime.combine(day, datetime.min.time()) - _EPOCH) // timedelta(microseconds=1)
+    return lo, lo + DAY_US
 
 
 class _StartDaySim:
@@ -276,10 +286,10 @@ class _StartDaySim:
 
     def __init__(self, start_day: date, events_per_day: int, seed: int):
         self.start_day = start_day
+        self.seed = seed
         # Per event.
         self.ts: list[int] = []  # µs since epoch
-        self.visit: list[int] = []  # index into the per-visit lists; 2*visit+1 selects the next-day hash
-        self.hash_idx: list[int] = []
+        self.visit: list[int] = []  # index into the per-visit lists
         self.event_type: list[str] = []
         self.event_name: list[str] = []
         self.parameters: list[str] = []
@@ -293,15 +303,14 @@ class _StartDaySim:
         self.v_device: list[tuple] = []
         self.v_location: list[tuple] = []
         self.v_ab_test: list[list[dict]] = []
-        self.v_hash: list[str] = []  # two per visit: start day, next day
+        self.v_fingerprint: list[str] = []
         self._simulate(events_per_day, seed)
 
     def _simulate(self, events_per_day: int, seed: int) -> None:
         day = self.start_day
         rng = random.Random(f"measure-day:{seed}:{day.isoformat()}")
         r = rng.random
-        day_us = (datetime.combine(day, datetime.min.time()) - _EPOCH) // timedelta(microseconds=1)
-        next_day = day + timedelta(days=1)
+        day_us, _ = _day_bounds(day)
         pool = _visitor_pool(seed, max(50, events_per_day // 10))
 
         # A few bursts a day: a newsletter send or a post going viral.
@@ -312,7 +321,7 @@ class _StartDaySim:
         spike_share = 0.06 * len(spikes)
         default_campaign = rng.choice(_CAMPAIGNS)
 
-        ts, visit, hash_idx = self.ts, self.visit, self.hash_idx
+        ts, visit = self.ts, self.visit
         etype, ename, params, urls, refs, uids = (self.event_type, self.event_name, self.parameters,
                                                   self.url, self.referrer, self.user_id)
         produced = 0
@@ -348,8 +357,7 @@ class _StartDaySim:
             self.v_consent.append(vis.consented)
             self.v_device.append(vis.device)
             self.v_location.append(vis.location)
-            self.v_hash.append(_daily_hash(seed, day, vis.fingerprint))
-            self.v_hash.append(_daily_hash(seed, next_day, vis.fingerprint))
+            self.v_fingerprint.append(vis.fingerprint)
             x = 1.0 if is_bot else r()
             n_tests = 2 if x < 0.12 else 1 if x < 0.45 else 0
             self.v_ab_test.append([{"name": name, "variant": rng.choice(variants), "def": definition}
@@ -365,14 +373,11 @@ class _StartDaySim:
                 url, ref = _landing(rng, source, campaign)
             path = url[len(SITE):].split("?", 1)[0]
             dup = DUPLICATE_SHARE
-            v2 = 2 * v_idx
-            next_day_us = day_us + DAY_US
 
             def emit(t, typ, name, p, _url, _ref, uid):
                 for _ in range(2 if r() < dup else 1):  # a streamed insert occasionally lands twice
                     ts.append(t)
                     visit.append(v_idx)
-                    hash_idx.append(v2 + (t >= next_day_us))  # the hash re-salts at midnight UTC
                     etype.append(typ)
                     ename.append(name)
                     params.append(p)
@@ -386,8 +391,8 @@ class _StartDaySim:
                 produced += 1
                 if not is_bot:
                     # Engagement on the page: scrolls, clicks, forms, purchases.
-                    if r() < 0.55:
-                        for depth in range(1 + int(r() * 4)):
+                    if r() < 0.45:
+                        for depth in range(1 + int(r() * r() * 4)):  # deeper thresholds fire less often
                             t += int(rng.uniform(2, 40) * 1_000_000)
                             emit(t, "event", "scroll", _SCROLL_PARAMS[depth], url, ref, uid)
                             produced += 1
@@ -427,25 +432,35 @@ class _StartDaySim:
     def table(self, lo_us: int, hi_us: int) -> pa.Table:
         """The simulated events with lo_us <= timestamp < hi_us, in the collector's schema."""
         target = schema.arrow_schema()
-        ts = pa.array(self.ts, pa.int64())
-        keep = pc.and_(pc.greater_equal(ts, lo_us), pc.less(ts, hi_us))
-        if not pc.any(keep).as_py():
+        keep = [i for i, t in enumerate(self.ts) if lo_us <= t < hi_us]
+        if not keep:
             return target.empty_table()
-        visit = pa.array(self.visit, pa.int32()).filter(keep)
+        visit_of_event = self.visit
+        if len(keep) == len(self.ts):
+            events = visits = lambda values: values
+        else:
+            # Usually the previous day's sim, of which only the visits running past midnight are kept:
+            # build arrays from those few rows instead of filtering whole-day arrays.
+            events = lambda values: [values[i] for i in keep]  # noqa: E731
+            kept_visits = sorted(set(events(self.visit)))
+            position = {v: i for i, v in enumerate(kept_visits)}
+            visit_of_event = [position[v] for v in events(self.visit)]
+            visits = lambda values: [values[v] for v in kept_visits]  # noqa: E731
+        visit = pa.array(visit_of_event, pa.int32())
+        ts = pa.array(events(self.ts), pa.int64())
 
         def per_event(values: list, typ: pa.DataType) -> pa.Array:
-            return pa.array(values, typ).filter(keep)
+            return pa.array(events(values), typ)
 
         def per_visit(values: list, typ: pa.DataType) -> pa.Array:
-            return pa.array(values, typ).take(visit)
+            return pa.array(visits(values), typ).take(visit)
 
-        device_t, ab_t, location_t = target.field("device").type, target.field("ab_test").type, target.field("location").type
-        device = pa.StructArray.from_arrays(
-            [pa.array(list(col), f.type) for col, f in zip(zip(*self.v_device), device_t)], fields=list(device_t))
-        location = pa.StructArray.from_arrays(
-            [pa.array(list(col), f.type) for col, f in zip(zip(*self.v_location), location_t)], fields=list(location_t))
+        def struct_per_visit(values: list[tuple], typ: pa.StructType) -> pa.Array:
+            children = [pa.array(list(col), f.type) for col, f in zip(zip(*visits(values)), typ)]
+            return pa.StructArray.from_arrays(children, fields=list(typ)).take(visit)
+
         columns = {
-            "timestamp": ts.filter(keep).cast(pa.timestamp("us")),
+            "timestamp": ts.cast(pa.timestamp("us")),
             "event_type": per_event(self.event_type, pa.string()),
             "event_name": per_event(self.event_name, pa.string()),
             "parameters": per_event(self.parameters, pa.string()),
@@ -453,19 +468,23 @@ class _StartDaySim:
             "url": per_event(self.url, pa.string()),
             "referrer": per_event(self.referrer, pa.string()),
             "client_id": per_visit(self.v_client_id, pa.string()),
-            "hash": pa.array(self.v_hash, pa.string()).take(per_event(self.hash_idx, pa.int32())),
+            "hash": self._hashes(visits(self.v_fingerprint), visit, ts),
             "user_id": per_event(self.user_id, pa.string()),
             "consent_given": per_visit(self.v_consent, pa.bool_()),
-            "device": device.take(visit),
-            "ab_test": pa.array(self.v_ab_test, ab_t).take(visit),
-            "location": location.take(visit),
+            "device": struct_per_visit(self.v_device, target.field("device").type),
+            "ab_test": per_visit(self.v_ab_test, target.field("ab_test").type),
+            "location": struct_per_visit(self.v_location, target.field("location").type),
         }
         return pa.Table.from_arrays([columns[f.name] for f in target], schema=target)
 
-
-def _day_bounds(day: date) -> tuple[int, int]:
-    lo = (datetime.combine(day, datetime.min.time()) - _EPOCH) // timedelta(microseconds=1)
-    return lo, lo + DAY_US
+    def _hashes(self, fingerprints: list[str], visit: pa.Array, ts: pa.Array) -> pa.Array:
+        """Per event: the visitor's fingerprint salted for the UTC day of the event (it changes at midnight)."""
+        salts = (_salt(self.seed, self.start_day), _salt(self.seed, self.start_day + timedelta(days=1)))
+        past_midnight = pc.greater_equal(ts, _day_bounds(self.start_day)[1]).cast(pa.int32())
+        keys = pc.add(pc.multiply(visit, 2), past_midnight)  # 2 * visit + day
+        unique = pc.unique(keys)  # hash each (visit, day) once
+        values = pa.array([_daily_hash(salts[k & 1], fingerprints[k >> 1]) for k in unique.to_pylist()], pa.string())
+        return values.take(pc.index_in(keys, value_set=unique))
 
 
 def _assemble(day: date, previous: _StartDaySim, current: _StartDaySim) -> pa.Table:

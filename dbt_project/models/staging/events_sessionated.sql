@@ -7,6 +7,7 @@
         partitions=partition_window_literals(),
         cluster_by=['visitor_key', 'session_id'],
         on_schema_change='fail',
+        upstream_partition_offsets={'events': [-(var('session_lookback_days') | int), 0]},
         tags=['partitioned'],
     )
 }}

@@ -1,0 +1,1 @@
+"""measure-dagster: the Measure.js analytics pipeline as a Dagster code location."""

@@ -1,0 +1,52 @@
+"""Every dbt model as a Dagster asset, in two halves over one manifest.
+
+The event-grained models (tag `partitioned`) are daily-partitioned: the run's time window
+reaches dbt as the vars partition_start / partition_end, and a backfill of any range is a
+single dbt invocation (BackfillPolicy.single_run). The aggregates over all history (sessions,
+users, clients, ...) are unpartitioned and rebuilt after the partitions they read.
+"""
+
+
+import json
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from measure_dagster.partitions import daily_partitions
+from measure_dagster.project import dbt_project
+from measure_dagster.resources import DUCKDB_POOL
+from measure_dagster.translator import PARTITIONED_TAG, MeasureDbtTranslator
+
+PARTITIONED_SELECTION = f"tag:{PARTITIONED_TAG}"
+
+
+def partition_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
+    window = context.partition_time_window
+    return {"partition_start": window.start.date().isoformat(), "partition_end": window.end.date().isoformat()}
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=PARTITIONED_SELECTION,
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    dagster_dbt_translator=MeasureDbtTranslator(),
+    pool=DUCKDB_POOL,
+    name="dbt_partitioned_models",
+)
+def dbt_partitioned_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    args = ["build", "--vars", json.dumps(partition_vars(context))]
+    yield from dbt.cli(args, context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    exclude=PARTITIONED_SELECTION,
+    dagster_dbt_translator=MeasureDbtTranslator(),
+    pool=DUCKDB_POOL,
+    name="dbt_full_history_models",
+)
+def dbt_full_history_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(["build"], context=context).stream()
