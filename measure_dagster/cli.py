@@ -37,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     materialize.add_argument("--start", type=_date, help="first UTC day (default: the first partition)")
     materialize.add_argument("--end", type=_date, help="last UTC day, inclusive (default: yesterday)")
+    commands.add_parser(
+        "load-sample",
+        help="materialize only raw/events for every partition (what `make dev` loads before the UI starts)",
+    )
     return parser
 
 
@@ -53,10 +57,11 @@ def _partition_range(start: date | None, end: date | None) -> tuple[str, str]:
     return start.isoformat(), end.isoformat()
 
 
-def materialize(start: date | None, end: date | None) -> int:
+def materialize(start: date | None, end: date | None, only_raw_events: bool = False) -> int:
     import dagster as dg
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+    from measure_dagster.assets.raw_events import RAW_EVENTS_KEY
     from measure_dagster.definitions import defs
     from measure_dagster.jobs import measure_daily_job
 
@@ -64,11 +69,13 @@ def materialize(start: date | None, end: date | None) -> int:
     os.environ.setdefault("DAGSTER_HOME", str(DEFAULT_DAGSTER_HOME))
     os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
     job = defs.resolve_job_def(measure_daily_job.name)
-    print(f"measure-dagster: materializing {first} .. {last} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})", flush=True)
+    what = "raw events" if only_raw_events else "raw events and every dbt model"
+    print(f"measure-dagster: materializing {what}, {first} .. {last} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})", flush=True)
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,
             tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+            asset_selection=[RAW_EVENTS_KEY] if only_raw_events else None,
             raise_on_error=False,
         )
     failed_checks = [
@@ -90,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "materialize":
         return materialize(args.start, args.end)
+    if args.command == "load-sample":
+        return materialize(None, None, only_raw_events=True)
     return 2
 
 

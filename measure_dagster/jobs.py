@@ -2,13 +2,10 @@
 
 import dagster as dg
 
-from measure_dagster.partitions import daily_partitions
-
 # Raw events, every dbt model and their checks, for one partition or a range of them.
 # The unpartitioned aggregates run after the partitions they read, in the same run.
 measure_daily_job = dg.define_asset_job(
     name="measure_daily",
     selection=dg.AssetSelection.all(),
-    partitions_def=daily_partitions,
     description="Raw events and every dbt model for the selected days, then the full-history aggregates.",
 )

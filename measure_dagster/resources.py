@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import Field
 from dagster_dbt import DbtCliResource
 
 from measure_dagster import settings
@@ -23,15 +24,19 @@ DUCKDB_POOL = "duckdb"
 class DuckDBWarehouse(dg.ConfigurableResource):
     """The embedded DuckDB file of the local target."""
 
-    path: str
+    path: str | None = Field(default=None, description="DuckDB file; default MEASURE_DUCKDB_PATH, read when used (as dbt does).")
+
+    def database_path(self) -> Path:
+        return Path(self.path).resolve() if self.path else settings.duckdb_path()
 
     @contextmanager
     def connect(self, read_only: bool = False, lock_timeout_seconds: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        path = self.database_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + lock_timeout_seconds
         while True:
             try:
-                con = duckdb.connect(self.path, read_only=read_only)
+                con = duckdb.connect(str(path), read_only=read_only)
                 break
             except duckdb.IOException as error:
                 # another process holds the write lock (e.g. a dbt subprocess outside the pool)
@@ -59,5 +64,5 @@ def build_resources() -> dict[str, object]:
             target=settings.target(),
             dbt_executable=_dbt_executable(),
         ),
-        "warehouse": DuckDBWarehouse(path=str(settings.duckdb_path())),
+        "warehouse": DuckDBWarehouse(),
     }

@@ -52,7 +52,7 @@ def raw_events(context: dg.AssetExecutionContext, config: RawEventsConfig, wareh
             origin = f"generator: {config.events_per_day} events/day, seed {config.seed}"
         row_count = con.execute(
             "select count(*) from raw.events where timestamp >= ? and timestamp < ?", [start, end]
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     context.log.info(f"raw.events [{start:%Y-%m-%d}, {end:%Y-%m-%d}): {report.rows_loaded} rows from {origin}")
     return dg.MaterializeResult(
         metadata={

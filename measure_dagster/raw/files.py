@@ -116,7 +116,8 @@ def _window(column: str, start: datetime | None, end: datetime | None) -> tuple[
 
 
 def _q(name: str) -> str:
-    return f'"{name}"'
+    escaped = name.replace('"', '""')
+    return f'"{escaped}"'
 
 
 # The staging table holds, per file row: where it came from, the timestamp as found in the file

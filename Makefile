@@ -1,0 +1,55 @@
+# make dev   install, prepare the dbt manifest, load sample data, start the Dagster UI
+# make run   install and materialize the whole graph on the embedded DuckDB
+# make test  install and run the whole test suite
+# make bench benchmarks (bench/)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+export PATH := $(BIN):$(PATH)
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+HOST ?= 127.0.0.1
+PORT ?= 3000
+
+.PHONY: help install manifest sample dev run test browser bq-emulator bench clean
+
+help:
+	@sed -n 's/^# //p' Makefile | head -4
+
+# uv installs exactly what uv.lock pins, into .venv (Python 3.11).
+$(BIN)/.installed: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	uv sync --frozen --extra test --python 3.11
+	@touch $@
+
+install: $(BIN)/.installed
+
+# dbt's manifest.json, which the code location reads.
+manifest: install
+	cd dbt_project && $(BIN)/dbt parse --quiet --profiles-dir .
+
+sample: manifest
+	$(BIN)/measure-dagster load-sample
+
+dev: sample
+	$(BIN)/dagster dev -w workspace.yaml -h $(HOST) -p $(PORT)
+
+run: manifest
+	$(BIN)/measure-dagster materialize
+
+browser:
+	@bash scripts/install_chromium.sh
+
+bq-emulator:
+	@bash scripts/bq_emulator.sh install
+
+test: manifest browser bq-emulator
+	$(BIN)/pytest
+
+bench: manifest
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf dbt_project/target data dagster_home/storage dagster_home/history dagster_home/schedules dagster_home/logs

@@ -1,0 +1,67 @@
+"""The whole graph through Dagster on the hand-made data set: figures worked out by hand
+(crafted_events.py) in core.sessions and mart.daily_performance."""
+
+from __future__ import annotations
+
+import pytest
+
+from measure_dagster_tests import crafted_events as crafted
+from measure_dagster_tests.pipeline import assert_success, query, run_days
+
+
+def sessions_by_visitor_and_start(path) -> dict:
+    rows = query(path, """
+        select visitor_key, strftime(session_start, '%Y-%m-%d %H:%M:%S') as start, session_id,
+               session_duration, events, pageviews, user_id
+        from core.sessions""")
+    return {(r["visitor_key"], r["start"]): r for r in rows}
+
+
+def assert_crafted_figures(path) -> None:
+    sessions = sessions_by_visitor_and_start(path)
+    assert set(sessions) == set(crafted.EXPECTED_SESSIONS)
+    for key, expected in crafted.EXPECTED_SESSIONS.items():
+        actual = {k: sessions[key][k] for k in expected}
+        assert actual == expected, key
+    assert len({s["session_id"] for s in sessions.values()}) == len(sessions)
+
+    daily = {str(r["date"]): r for r in query(path, "select * from mart.daily_performance")}
+    assert set(daily) == set(crafted.EXPECTED_DAILY_PERFORMANCE)
+    for day, expected in crafted.EXPECTED_DAILY_PERFORMANCE.items():
+        assert {k: daily[day][k] for k in expected} == expected, day
+
+    # the partitioned copy holds the same rows
+    copy = {str(r["date"]): r for r in query(path, "select * from mart.daily_performance_partitioned")}
+    assert copy == daily
+
+    cleaned = query(path, "select count(*) as n, count(case when is_bot then 1 end) as bots from staging.events_cleaned")[0]
+    assert (cleaned["n"], cleaned["bots"]) == (crafted.CLEANED_EVENTS, crafted.BOT_EVENTS)
+    # the bot visitors stay in staging, flagged, and never reach core
+    assert query(path, "select count(*) as n from core.users where visitor_key in ('hC', 'cD')")[0]["n"] == 0
+
+
+def test_ndjson_exports_one_run_for_both_days(warehouse_path, dagster_instance, tmp_path, monkeypatch):
+    monkeypatch.setenv("MEASURE_EVENTS_PATH", str(crafted.write_ndjson(tmp_path / "exports")))
+    result = run_days(dagster_instance, crafted.DAY1, crafted.DAY2)
+    assert_success(result)
+
+    raw = query(warehouse_path, "select count(*) as n from raw.events")[0]["n"]
+    assert raw == crafted.RAW_ROWS_WITH_TIMESTAMP
+    rejected = query(warehouse_path, "select reason from raw.events_rejected")
+    assert [r["reason"] for r in rejected] == ["missing timestamp"]
+    assert_crafted_figures(warehouse_path)
+
+    # every dbt test ran as an asset check, and passed
+    evaluations = result.get_asset_check_evaluations()
+    assert evaluations and all(e.passed for e in evaluations)
+
+
+def test_parquet_export_partition_by_partition_in_reverse_order(warehouse_path, dagster_instance, tmp_path, monkeypatch):
+    """Day 2 before day 1: the session across midnight is still one session, with the same figures."""
+    monkeypatch.setenv("MEASURE_EVENTS_PATH", str(crafted.write_parquet(tmp_path / "exports")))
+    raw_only = [__import__("dagster").AssetKey(["raw", "events"])]
+    for day in (crafted.DAY1, crafted.DAY2):
+        assert_success(run_days(dagster_instance, day, asset_selection=raw_only))
+    for day in (crafted.DAY2, crafted.DAY1):
+        assert_success(run_days(dagster_instance, day))
+    assert_crafted_figures(warehouse_path)
