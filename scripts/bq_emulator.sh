@@ -158,7 +158,7 @@ find_python() {
 }
 
 stamp_value() {
-  printf '%s\n%s\n' "$REQUIREMENTS" "$LAUNCHER_PY" | sha256sum | cut -d' ' -f1
+  printf 'v3\n%s\n%s\n' "$REQUIREMENTS" "$LAUNCHER_PY" | sha256sum | cut -d' ' -f1
 }
 
 is_installed() {
@@ -202,6 +202,11 @@ cmd_install() {
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
   fi
   rm -f "$req"
+  # Start-up is ~3 s with .pyc files and ~6 s without; PYTHONDONTWRITEBYTECODE is often set, so
+  # they would never be written at run time. (uv skips --compile-bytecode for already-installed
+  # packages, so compile explicitly.)
+  "$VENV/bin/python" -m compileall -q -j 0 \
+    "$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" >/dev/null || true
   printf '%s\n' "$LAUNCHER_PY" > "$LAUNCHER"
   printf '*\n' > "$VENV/.gitignore"
   link_extensions

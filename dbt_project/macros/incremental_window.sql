@@ -25,3 +25,14 @@
 {% macro bigquery_day_partition(field) -%}
     {{ return({'field': field, 'data_type': 'date', 'granularity': 'day'} if target.type == 'bigquery' else none) }}
 {%- endmacro %}
+
+{#-
+  dbt-bigquery's insert_overwrite, given the window's partitions as literals at execution time
+  (a `partitions` config would be frozen at parse time). Without a window it stays dynamic.
+-#}
+{% macro bq_generate_incremental_build_sql(strategy, tmp_relation, target_relation, sql, unique_key, partition_by, partitions, dest_columns, tmp_relation_exists, copy_partitions, incremental_predicates) %}
+    {%- if strategy == 'insert_overwrite' and config.get('window_column') and partitions is none -%}
+        {%- set partitions = partition_window_literals(config.get('window_lookback_days', 0) | int) -%}
+    {%- endif -%}
+    {{ return(dbt_bigquery.bq_generate_incremental_build_sql(strategy, tmp_relation, target_relation, sql, unique_key, partition_by, partitions, dest_columns, tmp_relation_exists, copy_partitions, incremental_predicates)) }}
+{% endmacro %}

@@ -1,8 +1,11 @@
 {#-
-  The Dagster partition's time window, passed as the vars partition_start / partition_end
-  (UTC dates, end exclusive). Every event-grained model filters and replaces exactly this
-  window, so a partition run is idempotent and equals the same rows of a full refresh.
-  Values are validated before they reach SQL: a crafted var cannot change a query.
+  The partition's time window, UTC dates [start, end). Dagster passes it as dbt's
+  `--event-time-start/--event-time-end` flags: unlike vars, they do not invalidate partial
+  parsing, so a partition run does not re-parse the project. The vars partition_start /
+  partition_end do the same for people running dbt by hand. Every event-grained model filters
+  and replaces exactly this window, so a partition run is idempotent and gives the same rows as
+  a full refresh. The window is only read at execution time (never in config(), which partial
+  parsing would freeze), and validated before it reaches SQL: a crafted value cannot change a query.
 -#}
 
 {% macro parse_partition_date(name) %}
@@ -13,13 +16,28 @@
     {{ return(modules.datetime.datetime.strptime(value, '%Y-%m-%d').date()) }}
 {% endmacro %}
 
+{% macro event_time_flag_date(name) %}
+    {%- set value = invocation_args_dict.get(name) -%}
+    {%- if value is none -%}
+        {{ exceptions.raise_compiler_error("--event-time-start and --event-time-end go together") }}
+    {%- endif -%}
+    {%- if (value.hour, value.minute, value.second, value.microsecond) != (0, 0, 0, 0) -%}
+        {{ exceptions.raise_compiler_error("--" ~ name | replace('_', '-') ~ " must be a UTC midnight (daily partitions), got " ~ value) }}
+    {%- endif -%}
+    {{ return(value.date()) }}
+{% endmacro %}
+
 {#- Returns none (no window: process everything) or {'start': date, 'end': date}. -#}
 {% macro partition_window(lookback_days=0, lookahead_days=0) %}
-    {%- if not var('partition_start') and not var('partition_end') -%}
+    {%- if var('partition_start') or var('partition_end') -%}
+        {%- set start = parse_partition_date('partition_start') -%}
+        {%- set end = parse_partition_date('partition_end') -%}
+    {%- elif invocation_args_dict.get('event_time_start') or invocation_args_dict.get('event_time_end') -%}
+        {%- set start = event_time_flag_date('event_time_start') -%}
+        {%- set end = event_time_flag_date('event_time_end') -%}
+    {%- else -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set start = parse_partition_date('partition_start') -%}
-    {%- set end = parse_partition_date('partition_end') -%}
     {%- if end <= start -%}
         {{ exceptions.raise_compiler_error("partition_end (" ~ end ~ ") must be after partition_start (" ~ start ~ ")") }}
     {%- endif -%}

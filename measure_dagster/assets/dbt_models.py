@@ -1,13 +1,11 @@
 """Every dbt model as a Dagster asset, in two halves over one manifest.
 
 The event-grained models (tag `partitioned`) are daily-partitioned: the run's time window
-reaches dbt as the vars partition_start / partition_end, and a backfill of any range is a
-single dbt invocation (BackfillPolicy.single_run). The aggregates over all history (sessions,
+reaches dbt as `--event-time-start/--event-time-end` (flags, unlike vars, keep dbt's partial
+parsing valid), and a backfill of any range is a single dbt invocation (BackfillPolicy.single_run). The aggregates over all history (sessions,
 users, clients, ...) are unpartitioned and rebuilt after the partitions they read.
 """
 
-
-import json
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -20,9 +18,9 @@ from measure_dagster.translator import PARTITIONED_TAG, MeasureDbtTranslator
 PARTITIONED_SELECTION = f"tag:{PARTITIONED_TAG}"
 
 
-def partition_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
+def partition_window_args(context: dg.AssetExecutionContext) -> list[str]:
     window = context.partition_time_window
-    return {"partition_start": window.start.date().isoformat(), "partition_end": window.end.date().isoformat()}
+    return ["--event-time-start", window.start.strftime("%Y-%m-%d"), "--event-time-end", window.end.strftime("%Y-%m-%d")]
 
 
 @dbt_assets(
@@ -36,7 +34,7 @@ def partition_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
     name="dbt_partitioned_models",
 )
 def dbt_partitioned_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    args = ["build", "--vars", json.dumps(partition_vars(context))]
+    args = ["build", *partition_window_args(context)]
     yield from dbt.cli(args, context=context).stream()
 
 

@@ -5,7 +5,6 @@
         window_column='date',
         window_lookback_days=var('session_lookback_days'),
         partition_by=bigquery_day_partition('date'),
-        partitions=partition_window_literals(var('session_lookback_days') | int),
         on_schema_change='fail',
         upstream_partition_offsets={'events_sessionated': [-(var('session_lookback_days') | int), var('session_lookback_days') | int]},
         tags=['partitioned'],

@@ -4,7 +4,6 @@
         incremental_strategy=window_incremental_strategy(),
         window_column='date',
         partition_by=bigquery_day_partition('date'),
-        partitions=partition_window_literals(),
         on_schema_change='fail',
         tags=['partitioned'],
     )
