@@ -21,7 +21,7 @@ help:
 # uv installs exactly what uv.lock pins, into .venv (Python 3.11).
 $(BIN)/.installed: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	uv sync --frozen --extra test --python 3.11
+	uv sync --frozen --extra test --python 3.11 --compile-bytecode
 	@touch $@
 
 install: $(BIN)/.installed

@@ -1,41 +1,56 @@
-"""Test set-up: every test gets its own DuckDB file and Dagster instance; the dbt manifest is
-prepared once (`make test` runs `dbt parse` first; this does it when pytest is run alone)."""
+"""Test set-up: every test gets an empty DuckDB file and its own Dagster instance.
+
+The DuckDB path is the same for the whole session (the file is deleted between tests): dbt's
+partial parsing is only valid for the profile it was parsed with, and the path is part of the
+profile, so one path keeps every dbt invocation of the suite from re-parsing the project.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SESSION_DIR = Path(tempfile.mkdtemp(prefix="measure-tests-"))
+# The stem stays `measure`: dbt-duckdb names the database after it, as in the manifest.
+WAREHOUSE = SESSION_DIR / "warehouse" / "measure.duckdb"
+
 # Read by measure_dagster.partitions at import: fixed here so tests do not depend on the date.
 os.environ["MEASURE_PARTITIONS_START"] = "2026-10-01"
+os.environ["MEASURE_DUCKDB_PATH"] = str(WAREHOUSE)
+os.environ.pop("MEASURE_EVENTS_PATH", None)
+os.environ.pop("MEASURE_TARGET", None)
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-MANIFEST = REPO_ROOT / "dbt_project" / "target" / "manifest.json"
 
 
 def pytest_configure(config):
-    if not MANIFEST.exists():
-        subprocess.run(
-            [str(Path(sys.executable).with_name("dbt")), "parse", "--quiet", "--profiles-dir", "."],
-            cwd=REPO_ROOT / "dbt_project",
-            check=True,
-        )
+    # the manifest and partial-parse state the code location and every dbt invocation start from
+    subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "parse", "--quiet", "--profiles-dir", "."],
+        cwd=REPO_ROOT / "dbt_project",
+        check=True,
+    )
+
+
+def wipe_warehouse() -> None:
+    WAREHOUSE.parent.mkdir(parents=True, exist_ok=True)
+    for path in (WAREHOUSE, WAREHOUSE.with_name(WAREHOUSE.name + ".wal")):
+        path.unlink(missing_ok=True)
 
 
 @pytest.fixture
-def warehouse_path(tmp_path, monkeypatch) -> Path:
-    """A fresh DuckDB file for the test, seen by Dagster and dbt alike (MEASURE_DUCKDB_PATH).
-    The file stem stays `measure`: dbt-duckdb names the database after it, as in the manifest."""
-    path = tmp_path / "warehouse" / "measure.duckdb"
-    path.parent.mkdir()
-    monkeypatch.setenv("MEASURE_DUCKDB_PATH", str(path))
+def warehouse_path(monkeypatch) -> Path:
+    """An empty DuckDB file, seen by Dagster and dbt alike (MEASURE_DUCKDB_PATH)."""
+    wipe_warehouse()
+    monkeypatch.setenv("MEASURE_DUCKDB_PATH", str(WAREHOUSE))
     monkeypatch.delenv("MEASURE_EVENTS_PATH", raising=False)
-    return path
+    yield WAREHOUSE
+    wipe_warehouse()
 
 
 @pytest.fixture
