@@ -2,13 +2,20 @@
 
 import dagster as dg
 
+from measure_dagster.assets import raw_events_asset
 from measure_dagster.assets.dbt_models import dbt_full_history_models, dbt_partitioned_models
-from measure_dagster.assets.raw_events import raw_events
+from measure_dagster.automation import automation_sensor
+from measure_dagster.checks import raw_event_checks
 from measure_dagster.jobs import measure_daily_job
 from measure_dagster.resources import build_resources
+from measure_dagster.schedules import daily_schedule
+from measure_dagster.sensors import late_event_exports_sensor
 
 defs = dg.Definitions(
-    assets=[raw_events, dbt_partitioned_models, dbt_full_history_models],
+    assets=[raw_events_asset(), dbt_partitioned_models, dbt_full_history_models],
+    asset_checks=raw_event_checks,
     jobs=[measure_daily_job],
+    schedules=[daily_schedule],
+    sensors=[late_event_exports_sensor, automation_sensor],
     resources=build_resources(),
 )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterator
+from datetime import date, datetime
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -50,19 +52,79 @@ class DuckDBWarehouse(dg.ConfigurableResource):
             con.close()
 
 
+class RawEventStats(dg.ConfigurableResource):
+    """Facts about the raw events table for the source checks: newest timestamp, events per day."""
+
+    warehouse: DuckDBWarehouse
+
+    def newest_event_timestamp(self) -> datetime | None:
+        with self.warehouse.connect(read_only=True) as con:
+            if not _has_raw_events(con):
+                return None
+            return con.execute("select max(timestamp) from raw.events").fetchall()[0][0]
+
+    def daily_event_counts(self, start: date, end: date) -> dict[date, int]:
+        """Events per UTC day in [start, end)."""
+        with self.warehouse.connect(read_only=True) as con:
+            if not _has_raw_events(con):
+                return {}
+            rows = con.execute(
+                "select cast(timestamp as date), count(*) from raw.events "
+                "where timestamp >= ? and timestamp < ? group by 1",
+                [datetime.combine(start, datetime.min.time()), datetime.combine(end, datetime.min.time())],
+            ).fetchall()
+        return {day: count for day, count in rows}
+
+
+def _has_raw_events(con) -> bool:
+    return bool(con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'events'"
+    ).fetchall()[0][0])
+
+
 def _dbt_executable() -> str:
     # the dbt next to this interpreter (.venv/bin/dbt), so PATH need not include the venv
     candidate = Path(sys.executable).with_name("dbt")
     return str(candidate) if candidate.exists() else "dbt"
 
 
+def _bigquery_resources() -> dict[str, object]:
+    """BigQuery targets: dagster-gcp's BigQueryResource, and the source checks' statistics read
+    from the collector's table through it (replacing the DuckDB RawEventStats)."""
+    from dagster_gcp import BigQueryResource
+
+    from measure_dagster.assets.raw_events_bigquery import BigQueryRawEventStats
+
+    # The key, base64-encoded, as dagster-gcp expects it; kept an EnvVar so the UI shows the
+    # variable's name, not the key. Unset: Google's application default credentials, which
+    # follow GOOGLE_APPLICATION_CREDENTIALS, pointed at dbt's key file when there is one.
+    credentials = dg.EnvVar("MEASURE_BQ_GCP_CREDENTIALS") if os.environ.get("MEASURE_BQ_GCP_CREDENTIALS") else None
+    keyfile = os.environ.get("MEASURE_BQ_KEYFILE")
+    if credentials is None and keyfile and os.environ.get("MEASURE_BQ_METHOD", "service-account") == "service-account":
+        os.environ.setdefault("GOOGLE_APPLICATION_CREDENTIALS", keyfile)
+    bigquery = BigQueryResource(
+        project=settings.bigquery_project(),
+        location=settings.bigquery_location(),
+        gcp_credentials=credentials,
+    )
+    return {
+        "bigquery": bigquery,
+        "raw_event_stats": BigQueryRawEventStats(bigquery=bigquery, table_ref=settings.raw_events_table_ref()),
+    }
+
+
 def build_resources() -> dict[str, object]:
     settings.export_for_dbt()
-    return {
+    warehouse = DuckDBWarehouse()
+    resources = {
         "dbt": DbtCliResource(
             project_dir=dbt_project,
             target=settings.target(),
             dbt_executable=_dbt_executable(),
         ),
-        "warehouse": DuckDBWarehouse(),
+        "warehouse": warehouse,
+        "raw_event_stats": RawEventStats(warehouse=warehouse),
     }
+    if not settings.is_local():
+        resources.update(_bigquery_resources())
+    return resources

@@ -2,11 +2,19 @@
 
 | variable                      | default                          | meaning                                    |
 |-------------------------------|----------------------------------|--------------------------------------------|
-| MEASURE_TARGET                | local                            | dbt target: local (DuckDB), dev, prod (BQ) |
+| MEASURE_TARGET                | local                            | local (DuckDB), dev, prod, emulator (BQ)   |
 | MEASURE_DUCKDB_PATH           | <repo>/data/measure.duckdb       | the embedded DuckDB file                    |
 | MEASURE_EVENTS_PATH           | (unset: built-in generator)      | folder or glob of BigQuery exports          |
 | MEASURE_PARTITIONS_START      | 2026-10-01 (first sample day)    | first daily partition                       |
 | MEASURE_SAMPLE_EVENTS_PER_DAY | 2000                             | generator volume                            |
+| MEASURE_BQ_PROJECT            | (required on BigQuery)           | GCP project of the models and jobs          |
+| MEASURE_BQ_LOCATION           | US                               | BigQuery location                           |
+| MEASURE_BQ_RAW_PROJECT        | MEASURE_BQ_PROJECT               | project of the collector's table            |
+| MEASURE_BQ_RAW_DATASET        | measure_js                       | dataset of the collector's table `events`   |
+| MEASURE_BQ_GCP_CREDENTIALS    | (unset: application default)     | base64 service-account key, for Dagster     |
+
+dbt's own BigQuery settings (method, key file, dataset, threads, timeout) are documented in
+dbt_project/profiles.yml and docs/production.md.
 """
 
 from __future__ import annotations
@@ -19,7 +27,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
 LOCAL_TARGET = "local"
-BIGQUERY_TARGETS = ("dev", "prod")
+# `emulator`: BigQuery SQL against the local emulator of the tests (no GCP account needed).
+BIGQUERY_TARGETS = ("dev", "prod", "emulator")
+EMULATOR_TARGET = "emulator"
+EMULATOR_PROJECT = "measure-test"  # the emulator output's default in profiles.yml
+RAW_EVENTS_TABLE = "events"
+DEFAULT_RAW_DATASET = "measure_js"
 # The first day of the built-in sample traffic, and so of the partitions by default.
 SAMPLE_START = "2026-10-01"
 DEFAULT_EVENTS_PER_DAY = 2000
@@ -28,12 +41,32 @@ DEFAULT_EVENTS_PER_DAY = 2000
 def target() -> str:
     value = os.environ.get("MEASURE_TARGET", LOCAL_TARGET)
     if value not in (LOCAL_TARGET, *BIGQUERY_TARGETS):
-        raise ValueError(f"MEASURE_TARGET must be one of local, dev, prod; got {value!r}")
+        raise ValueError(f"MEASURE_TARGET must be one of {', '.join((LOCAL_TARGET, *BIGQUERY_TARGETS))}; got {value!r}")
     return value
 
 
 def is_local() -> bool:
     return target() == LOCAL_TARGET
+
+
+def bigquery_location() -> str:
+    return os.environ.get("MEASURE_BQ_LOCATION") or "US"
+
+
+def bigquery_project() -> str:
+    value = os.environ.get("MEASURE_BQ_PROJECT")
+    if value:
+        return value
+    if target() == EMULATOR_TARGET:
+        return EMULATOR_PROJECT
+    raise ValueError(f"MEASURE_BQ_PROJECT must be set on the BigQuery target {target()!r}")
+
+
+def raw_events_table_ref() -> str:
+    """`project.dataset.events`: the collector's table, as models/sources.yml resolves it."""
+    project = os.environ.get("MEASURE_BQ_RAW_PROJECT") or bigquery_project()
+    dataset = os.environ.get("MEASURE_BQ_RAW_DATASET") or DEFAULT_RAW_DATASET
+    return f"{project}.{dataset}.{RAW_EVENTS_TABLE}"
 
 
 def duckdb_path() -> Path:

@@ -5,6 +5,8 @@
   config (days, per parent) becomes a TimeWindowPartitionMapping, so Dagster knows that a
   partition of events_sessionated reads the raw events of the days before it
 - `meta.dagster.freshness` in the models' YAML becomes a FreshnessPolicy
+- automation conditions (automation.py): late data re-materializes built partitions, the
+  full-history models follow their partitions
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
+from measure_dagster.automation import rebuild_after_upstream_change, rematerialize_on_upstream_change
 from measure_dagster.partitions import daily_partitions
 
 PARTITIONED_TAG = "partitioned"
@@ -72,6 +75,11 @@ class MeasureDbtTranslator(DagsterDbtTranslator):
 
     def get_partitions_def(self, dbt_resource_props: Mapping[str, Any]) -> dg.PartitionsDefinition | None:
         return daily_partitions if is_partitioned(dbt_resource_props) else None
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
+        if dbt_resource_props["resource_type"] != "model":
+            return None
+        return rematerialize_on_upstream_change if is_partitioned(dbt_resource_props) else rebuild_after_upstream_change
 
     def get_partition_mapping(
         self, dbt_resource_props: Mapping[str, Any], dbt_parent_resource_props: Mapping[str, Any]

@@ -244,3 +244,22 @@ def load_window_from_generator(con: duckdb.DuckDBPyConnection, start_day: date, 
         con.rollback()
         raise
     return LoadReport(rows_loaded=rows_loaded, rows_rejected=0, files=[])
+
+
+def event_days_in_files(files: list[str]) -> set[date]:
+    """The UTC days with events in these files (read in a private in-memory DuckDB, so a sensor
+    never touches the warehouse file)."""
+    days: set[date] = set()
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        for file in files:
+            try:
+                select = _parquet_select(con, file) if file.lower().endswith(".parquet") else _json_select()
+                rows = con.execute(
+                    f'select distinct cast("timestamp" as date) from ({select}) where "timestamp" is not null', [file, file]
+                ).fetchall()
+            except duckdb.Error as exc:
+                message = str(exc).strip().splitlines()[0]
+                raise EventFilesError(f"cannot read events file {file!r}: {message}") from None
+            days.update(row[0] for row in rows)
+    return days

@@ -27,3 +27,25 @@
 {% macro seconds_between(start_ts, end_ts) -%}
     ({{ epoch_micros(end_ts) }} - {{ epoch_micros(start_ts) }}) / 1000000.0
 {%- endmacro %}
+
+{#- The first capturing group of a regular expression (RE2 on both engines; the pattern must have
+    exactly one capturing group, BigQuery's rule). NULL when there is no match or it is empty
+    (DuckDB returns '' for no match, BigQuery NULL). -#}
+{% macro regex_extract(value, pattern) -%}{{ return(adapter.dispatch('regex_extract', 'measure_js')(value, pattern)) }}{%- endmacro %}
+{% macro default__regex_extract(value, pattern) -%}nullif(regexp_extract({{ value }}, {{ pattern }}), ''){%- endmacro %}
+{% macro duckdb__regex_extract(value, pattern) -%}nullif(regexp_extract({{ value }}, {{ pattern }}, 1), ''){%- endmacro %}
+
+{#- Replaces every match (BigQuery replaces all by default, DuckDB needs the 'g' option). -#}
+{% macro regex_replace(value, pattern, replacement) -%}{{ return(adapter.dispatch('regex_replace', 'measure_js')(value, pattern, replacement)) }}{%- endmacro %}
+{% macro default__regex_replace(value, pattern, replacement) -%}regexp_replace({{ value }}, {{ pattern }}, {{ replacement }}){%- endmacro %}
+{% macro duckdb__regex_replace(value, pattern, replacement) -%}regexp_replace({{ value }}, {{ pattern }}, {{ replacement }}, 'g'){%- endmacro %}
+
+{#- A 64-bit float (dbt.type_float() is a 32-bit FLOAT on DuckDB). -#}
+{% macro type_double() -%}{{ return(adapter.dispatch('type_double', 'measure_js')()) }}{%- endmacro %}
+{% macro default__type_double() -%}float64{%- endmacro %}
+{% macro duckdb__type_double() -%}double{%- endmacro %}
+
+{#- numerator / denominator as a float, NULL when the denominator is 0 or NULL (never integer division). -#}
+{% macro safe_ratio(numerator, denominator) -%}
+    cast({{ numerator }} as {{ type_double() }}) / nullif({{ denominator }}, 0)
+{%- endmacro %}

@@ -13,7 +13,7 @@
 {#- The fields that make an event an event: streamed duplicates share all of them, hence an event_id. -#}
 {%- set fingerprint_fields = [
     epoch_micros('timestamp'), 'event_type', 'event_name', 'parameters', 'user_agent', 'url',
-    'referrer', 'client_id', 'hash', 'user_id', 'consent_given',
+    'referrer', 'client_id', adapter.quote('hash'), 'user_id', 'consent_given',
     'device.type', 'device.brand', 'device.model', 'device.browser', 'device.browser_version',
     'device.os', 'device.os_version', 'device.is_bot', to_json_string('ab_test'),
     'location.ip_trunc', 'location.continent', 'location.country', 'location.country_code', 'location.city',
@@ -32,13 +32,19 @@ with source_events as (
 
 ),
 
+-- visitor_key: client_id, else the hash, with consent given mid-visit stitched (macros/visitor_key.sql)
+keyed as (
+
+    {{ select_with_visitor_key('source_events') }}
+
+),
+
 fingerprinted as (
 
     select
         *,
-        {{ dbt.hash("concat(" ~ fingerprint_parts | join(", '|', ") ~ ")") }} as event_id,
-        {{ visitor_key() }} as visitor_key
-    from source_events
+        {{ dbt.hash("concat(" ~ fingerprint_parts | join(", '|', ") ~ ")") }} as event_id
+    from keyed
 
 ),
 
@@ -59,7 +65,7 @@ cleaned as (
         cast(timestamp as date) as event_date,
         visitor_key,
         nullif(client_id, '') as client_id,
-        nullif(hash, '') as visitor_hash,
+        nullif({{ adapter.quote('hash') }}, '') as visitor_hash,
         nullif(user_id, '') as user_id,
         consent_given,
         nullif(event_type, '') as event_type,

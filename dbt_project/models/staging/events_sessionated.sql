@@ -36,15 +36,23 @@ window_visitors as (
 
 ),
 
--- Earlier events of the same visitors, only to find where their sessions began.
-lookback_events as (
+-- Earlier events of the same visitors, only to find where their sessions began. Their visitor
+-- key is computed exactly as events_cleaned does (consent stitching included) from whole UTC
+-- days of the raw source, so a session that began before the window keeps its start.
+lookback_source as (
 
-    select
-        {{ visitor_key() }} as visitor_key,
-        timestamp
+    select timestamp, client_id, {{ adapter.quote('hash') }}
     from {{ source('raw', 'events') }}
     where timestamp is not null
       and {{ before_partition_window('timestamp', lookback_days, column_type='timestamp') }}
+
+),
+
+lookback_events as (
+
+    select visitor_key, timestamp
+    from ({{ select_with_visitor_key('lookback_source') }}) as keyed_lookback
+    where visitor_key is not null
 
 ),
 
@@ -98,6 +106,9 @@ select
         as session_id,
     session_starts.session_start,
     session_starts.gap_micros is null or session_starts.gap_micros > {{ timeout_micros }} as is_new_session,
-    session_starts.gap_micros / 1000000.0 as seconds_since_previous_event
+    -- within the session only: a longer gap reaches back past the look-back a partition reads
+    case
+        when session_starts.gap_micros <= {{ timeout_micros }} then session_starts.gap_micros / 1000000.0
+    end as seconds_since_previous_event
 from window_events
 inner join session_starts on window_events.event_id = session_starts.event_id

@@ -1,0 +1,25 @@
+-- How far behind the data is: hours between now and the newest raw event / daily_performance
+-- date (the specification's TIMESTAMP_DIFF on a DATE is not valid BigQuery; both are
+-- compared as timestamps here).
+with latest as (
+
+    select
+        'events' as table_name,
+        max(timestamp) as latest_record
+    from {{ source('raw', 'events') }}
+
+    union all
+
+    select
+        'daily_performance' as table_name,
+        -- a date's data is complete at the end of the day
+        {{ dbt.dateadd('day', 1, 'cast(max(date) as ' ~ dbt.type_timestamp() ~ ')') }} as latest_record
+    from {{ ref('daily_performance') }}
+
+)
+
+select
+    table_name,
+    latest_record,
+    ({{ epoch_micros(dbt.current_timestamp()) }} - {{ epoch_micros('latest_record') }}) / 3600000000.0 as hours_behind
+from latest

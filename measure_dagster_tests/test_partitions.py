@@ -1,0 +1,119 @@
+"""Daily partitions: incremental runs equal a full refresh, whatever the order; the 02:00
+schedule; late data."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pyarrow as pa
+
+from measure_dagster.definitions import defs
+from measure_dagster.raw import schema
+from measure_dagster.settings import DBT_PROJECT_DIR
+from measure_dagster_tests import crafted_events as crafted
+from measure_dagster_tests.pipeline import assert_success, query, run_days
+
+DAYS = ["2026-10-03", "2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07"]
+RAW = dg.AssetKey(["raw", "events"])
+TABLES = [
+    "staging.events_cleaned", "staging.event_blocks", "staging.events_sessionated", "staging.user_map",
+    "core.sessions", "core.users", "core.clients", "core.users_incremental",
+    "mart.daily_performance", "mart.daily_performance_partitioned",
+]
+
+
+def asset_keys(partitioned: bool) -> list[dg.AssetKey]:
+    graph = defs.resolve_asset_graph()
+    return sorted(
+        (key for key in graph.materializable_asset_keys
+         if key != RAW and key.path[0] != "monitoring" and bool(graph.get(key).partitions_def) == partitioned),
+        key=lambda k: k.to_user_string(),
+    )
+
+
+def monitoring_keys() -> list[dg.AssetKey]:
+    return [key for key in defs.resolve_asset_graph().materializable_asset_keys if key.path[0] == "monitoring"]
+
+
+def snapshot(path) -> dict[str, list[tuple]]:
+    """Every table's rows, sorted, floats rounded: what 'identical' compares."""
+    tables = {}
+    for table in TABLES:
+        rows = query(path, f"select * from {table}")
+        normalized = [tuple(round(v, 6) if isinstance(v, float) else (str(v) if isinstance(v, list) else v)
+                            for v in row.values()) for row in rows]
+        tables[table] = sorted(normalized, key=repr)
+    return tables
+
+
+def append_raw_rows(path, rows: list[dict]) -> None:
+    table = pa.Table.from_pylist(rows, schema=schema.arrow_schema())
+    with duckdb.connect(str(path)) as con:
+        con.register("extra_rows", table)
+        con.execute("insert into raw.events select * from extra_rows")
+
+
+def dbt_full_refresh() -> None:
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    subprocess.run([dbt, "build", "--full-refresh", "--quiet", "--profiles-dir", "."], cwd=DBT_PROJECT_DIR, check=True)
+
+
+def test_any_partition_order_equals_one_full_refresh(warehouse_path, dagster_instance, monkeypatch):
+    monkeypatch.setenv("MEASURE_SAMPLE_EVENTS_PER_DAY", "400")
+    assert_success(run_days(dagster_instance, DAYS[0], DAYS[-1], asset_selection=[RAW]))
+    # plus the hand-made visitors: a session across midnight with a gap of exactly 1800 s in it
+    append_raw_rows(warehouse_path, crafted.crafted_rows())
+
+    # the data must hold what makes partitioning hard, or this test proves nothing
+    crossing = query(warehouse_path, """
+        with ordered as (
+            select timestamp, visitor_key,
+                   lag(timestamp) over (partition by visitor_key order by timestamp) as previous
+            from (select timestamp, coalesce(nullif(client_id, ''), nullif(hash, '')) as visitor_key from raw.events) as e
+        )
+        select count(*) as n from ordered
+        where cast(timestamp as date) <> cast(previous as date)
+          and epoch_us(timestamp) - epoch_us(previous) <= 1800 * 1000000""")[0]["n"]
+    multi_day = query(warehouse_path, """
+        select count(*) as n from (select client_id from raw.events where client_id <> ''
+                                   group by 1 having count(distinct cast(timestamp as date)) >= 3) as v""")[0]["n"]
+    assert crossing > 0 and multi_day > 0, (crossing, multi_day)
+
+    # partitions one run each, in a random order with repeats
+    order = random.Random(20261128).choices(DAYS, k=3) + random.Random(7).sample(DAYS, k=len(DAYS))
+    partitioned, full_history = asset_keys(partitioned=True), asset_keys(partitioned=False)
+    for day in order:
+        assert_success(run_days(dagster_instance, day, asset_selection=partitioned))
+    assert_success(defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=dagster_instance, asset_selection=full_history, raise_on_error=False))
+    by_partition = snapshot(warehouse_path)
+
+    # one multi-partition backfill run over everything already built
+    assert_success(run_days(dagster_instance, DAYS[0], DAYS[-1], asset_selection=partitioned + full_history))
+    by_backfill = snapshot(warehouse_path)
+
+    dbt_full_refresh()
+    reference = snapshot(warehouse_path)
+
+    assert reference["core.sessions"], "the full refresh built no sessions"
+    for table in TABLES:
+        assert by_partition[table] == reference[table], f"{table}: partition order {order} differs from a full refresh"
+        assert by_backfill[table] == reference[table], f"{table}: the backfill run differs from a full refresh"
+
+
+def test_schedule_runs_yesterday_at_0200_utc():
+    schedule = defs.resolve_schedule_def("measure_daily_at_0200_utc")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "UTC")
+    with dg.build_schedule_context(scheduled_execution_time=datetime(2026, 10, 6, 2, 0, tzinfo=timezone.utc)) as context:
+        requests = schedule.evaluate_tick(context).run_requests
+    assert [r.partition_key for r in requests] == ["2026-10-05"]
+    # the job of the request: yesterday's raw events and every model downstream of them
+    job = defs.resolve_job_def(schedule.job_name)
+    assert requests[0].asset_selection is None
+    assert set(job.asset_layer.selected_asset_keys) == {RAW, *asset_keys(True), *asset_keys(False), *monitoring_keys()}
