@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -10,6 +12,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from measure_dagster.definitions import defs
 from measure_dagster.jobs import measure_daily_job
+from measure_dagster.settings import DBT_PROJECT_DIR
 
 
 def run_days(instance: dg.DagsterInstance, first: str, last: str | None = None, *, asset_selection=None, run_config=None) -> dg.ExecuteInProcessResult:
@@ -38,3 +41,11 @@ def query(path: Path, sql: str, params=None) -> list[dict]:
         cursor = con.execute(sql, params or [])
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def dbt(args: list[str]) -> str:
+    """Run dbt directly (for what is not Dagster's: full refresh reference, run-operations, docs)."""
+    completed = subprocess.run([str(Path(sys.executable).with_name("dbt")), *args, "--profiles-dir", "."],
+                               cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    return completed.stdout

@@ -4,10 +4,7 @@ schedule; late data."""
 from __future__ import annotations
 
 import random
-import subprocess
-import sys
 from datetime import datetime, timezone
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -15,9 +12,8 @@ import pyarrow as pa
 
 from measure_dagster.definitions import defs
 from measure_dagster.raw import schema
-from measure_dagster.settings import DBT_PROJECT_DIR
 from measure_dagster_tests import crafted_events as crafted
-from measure_dagster_tests.pipeline import assert_success, query, run_days
+from measure_dagster_tests.pipeline import assert_success, dbt, query, run_days
 
 DAYS = ["2026-10-03", "2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07"]
 RAW = dg.AssetKey(["raw", "events"])
@@ -59,11 +55,6 @@ def append_raw_rows(path, rows: list[dict]) -> None:
         con.execute("insert into raw.events select * from extra_rows")
 
 
-def dbt_full_refresh() -> None:
-    dbt = str(Path(sys.executable).with_name("dbt"))
-    subprocess.run([dbt, "build", "--full-refresh", "--quiet", "--profiles-dir", "."], cwd=DBT_PROJECT_DIR, check=True)
-
-
 def test_any_partition_order_equals_one_full_refresh(warehouse_path, dagster_instance, monkeypatch):
     monkeypatch.setenv("MEASURE_SAMPLE_EVENTS_PER_DAY", "400")
     assert_success(run_days(dagster_instance, DAYS[0], DAYS[-1], asset_selection=[RAW]))
@@ -98,7 +89,7 @@ def test_any_partition_order_equals_one_full_refresh(warehouse_path, dagster_ins
     assert_success(run_days(dagster_instance, DAYS[0], DAYS[-1], asset_selection=partitioned + full_history))
     by_backfill = snapshot(warehouse_path)
 
-    dbt_full_refresh()
+    dbt(["build", "--full-refresh", "--quiet"])
     reference = snapshot(warehouse_path)
 
     assert reference["core.sessions"], "the full refresh built no sessions"

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-import pytest
+import dagster as dg
 
+from measure_dagster.settings import DBT_PROJECT_DIR
 from measure_dagster_tests import crafted_events as crafted
-from measure_dagster_tests.pipeline import assert_success, query, run_days
+from measure_dagster_tests.pipeline import assert_success, dbt, query, run_days
 
 
 def sessions_by_visitor_and_start(path) -> dict:
@@ -52,8 +53,36 @@ def test_ndjson_exports_one_run_for_both_days(warehouse_path, dagster_instance, 
     assert_crafted_figures(warehouse_path)
 
     # every dbt test ran as an asset check, and passed
-    evaluations = result.get_asset_check_evaluations()
-    assert evaluations and all(e.passed for e in evaluations)
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    dbt_checks = [e for name, e in evaluations.items() if not name.startswith("raw_events_")]
+    assert len(dbt_checks) > 40 and all(e.passed for e in dbt_checks)
+    assert "assert_positive_session_duration" in evaluations
+
+    # source checks: 9 raw rows on 10-06 against 7 in the week before it (7 / 7 days = 1.0 a day);
+    # the newest event is weeks old, so freshness warns
+    volume = evaluations["raw_events_volume"]
+    assert volume.passed
+    assert {k: volume.metadata[k].value for k in ("day", "events", "trailing_week_average")} == {
+        "day": "2026-10-06", "events": 9, "trailing_week_average": 1.0}
+    freshness = evaluations["raw_events_freshness"]
+    assert (freshness.passed, freshness.severity) == (False, dg.AssetCheckSeverity.WARN)
+    assert freshness.metadata["newest_event"].value == "2026-10-06 09:10:00"
+
+    # monitoring: the run's dbt nodes, logged by the on-run-end hook, and how far behind the data is
+    logged = query(warehouse_path, "select model_name, status from monitoring.dbt_run_results_log where resource_type = 'model'")
+    assert {("events_sessionated", "success"), ("daily_performance", "success"), ("sessions", "success")} <= {
+        (r["model_name"], r["status"]) for r in logged}
+    freshness_rows = {r["table_name"]: r for r in query(warehouse_path, "select * from monitoring.data_freshness")}
+    assert str(freshness_rows["events"]["latest_record"]) == "2026-10-06 09:10:00"
+    assert str(freshness_rows["daily_performance"]["latest_record"]) == "2026-10-07 00:00:00"
+    behind = freshness_rows["events"]["hours_behind"] - freshness_rows["daily_performance"]["hours_behind"]
+    assert abs(behind - (14 + 50 / 60)) < 0.01  # 09:10 to midnight
+
+    # the troubleshooting operation and the docs
+    nulls = dbt(["run-operation", "check_nulls", "--args", "{table_name: sessions}"])
+    assert "user_id: 2 NULL" in nulls  # B's two sessions; A's and F's carry u1 / u2
+    dbt(["docs", "generate"])
+    assert (DBT_PROJECT_DIR / "target" / "catalog.json").exists() and (DBT_PROJECT_DIR / "target" / "index.html").exists()
 
 
 def test_parquet_export_partition_by_partition_in_reverse_order(warehouse_path, dagster_instance, tmp_path, monkeypatch):

@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,15 +102,20 @@ def _stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
 
 
 @contextmanager
-def running_webserver(tmp_dir: Path, env: Mapping[str, str], startup_timeout: float = 180.0) -> Iterator[Webserver]:
-    """Start dagster-webserver -w workspace.yaml (repo root) with `env` over os.environ; stop it on exit."""
+def running_webserver(
+    tmp_dir: Path, env: Mapping[str, str], unset: Iterable[str] = (), startup_timeout: float = 120.0
+) -> Iterator[Webserver]:
+    """Start dagster-webserver -w workspace.yaml (repo root) with `env` over os.environ, minus the
+    variables in `unset`; wait until the code location is loaded; stop it (process group) on exit."""
     dagster_home = tmp_dir / "dagster_home"
     dagster_home.mkdir(parents=True, exist_ok=True)
     (dagster_home / "dagster.yaml").write_text(INSTANCE_YAML)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = tmp_dir / "webserver.log"
-    full_env = {**os.environ, **env, "DAGSTER_HOME": str(dagster_home)}
+    full_env = {key: value for key, value in os.environ.items() if key not in set(unset)}
+    full_env.update(env)
+    full_env["DAGSTER_HOME"] = str(dagster_home)
     # dbt and dagster next to this interpreter, whatever PATH the test runner had
     full_env["PATH"] = f"{WEBSERVER.parent}{os.pathsep}{full_env.get('PATH', '')}"
     with open(log_path, "wb") as log:

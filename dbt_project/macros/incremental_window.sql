@@ -34,5 +34,5 @@
     {%- if strategy == 'insert_overwrite' and config.get('window_column') and partitions is none -%}
         {%- set partitions = partition_window_literals(config.get('window_lookback_days', 0) | int) -%}
     {%- endif -%}
-    {{ return(dbt_bigquery.bq_generate_incremental_build_sql(strategy, tmp_relation, target_relation, sql, unique_key, partition_by, partitions, dest_columns, tmp_relation_exists, copy_partitions, incremental_predicates)) }}
+    {{ return(dbt.bq_generate_incremental_build_sql(strategy, tmp_relation, target_relation, sql, unique_key, partition_by, partitions, dest_columns, tmp_relation_exists, copy_partitions, incremental_predicates)) }}
 {% endmacro %}

@@ -10,7 +10,8 @@
 
 {% macro create_run_results_log() %}
     {%- set log_relation = run_results_log_relation() -%}
-    {%- do adapter.create_schema(log_relation) -%}
+    {#- not under `dbt compile --no-introspect` (offline: no connection) -#}
+    {%- if flags.INTROSPECT -%}{%- do adapter.create_schema(log_relation) -%}{%- endif -%}
     create table if not exists {{ log_relation }} (
         invocation_id {{ dbt.type_string() }},
         unique_id {{ dbt.type_string() }},

@@ -3,7 +3,9 @@
     naming the actual type. -#}
 {% test is_timestamp(model, column_name) %}
     {%- set found = namespace(data_type='column not found') -%}
-    {%- if execute -%}
+    {#- `dbt compile --no-introspect` (offline) has no connection to ask: it renders the query
+        as at parse time. -#}
+    {%- if execute and flags.INTROSPECT -%}
         {%- for column in adapter.get_columns_in_relation(model) -%}
             {%- if column.name | lower == column_name | lower -%}
                 {%- set found.data_type = column.dtype -%}

@@ -1,0 +1,84 @@
+"""dbt tests as asset checks (warn vs error), source checks, freshness policies."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import dagster as dg
+from dagster._core.definitions.freshness import CronFreshnessPolicy, TimeWindowFreshnessPolicy
+import duckdb
+
+from measure_dagster import cli
+from measure_dagster.checks import evaluate_volume
+from measure_dagster.definitions import defs
+from measure_dagster_tests import crafted_events as crafted
+from measure_dagster_tests.pipeline import assert_success, query, run_days
+
+EVENTS_SESSIONATED = dg.AssetKey(["staging", "events_sessionated"])
+DAILY_PERFORMANCE = dg.AssetKey(["mart", "daily_performance"])
+
+
+def materialized_keys(result: dg.ExecuteInProcessResult) -> set[dg.AssetKey]:
+    return {event.asset_key for event in result.get_asset_materialization_events()}
+
+
+def check_evaluation(result: dg.ExecuteInProcessResult, name: str):
+    matches = [e for e in result.get_asset_check_evaluations() if e.check_name == name]
+    assert len(matches) == 1, [e.check_name for e in result.get_asset_check_evaluations()]
+    return matches[0]
+
+
+def test_warn_check_fails_without_blocking_and_error_check_blocks(warehouse_path, dagster_instance, tmp_path, monkeypatch):
+    exports = crafted.write_ndjson(tmp_path / "exports")
+    # one more event of visitor F, from a device type outside the accepted set (a warn test)
+    smartwatch = {**crafted.crafted_rows()[-1], "timestamp": "2026-10-06 09:05:00.000000 UTC", "event_name": "click",
+                  "event_type": "event", "device": {"type": "smartwatch", "is_bot": False}}
+    (exports / "events-002.json").write_text(json.dumps(smartwatch, default=str) + "\n")
+    monkeypatch.setenv("MEASURE_EVENTS_PATH", str(exports))
+
+    result = run_days(dagster_instance, crafted.DAY1, crafted.DAY2)
+    assert_success(result)
+    warned = check_evaluation(result, "accepted_values_events_cleaned_device_type__desktop__mobile__tablet__bot__other")
+    assert (warned.passed, warned.severity) == (False, dg.AssetCheckSeverity.WARN)
+    assert {EVENTS_SESSIONATED, DAILY_PERFORMANCE} <= materialized_keys(result)
+    day2 = query(warehouse_path, "select total_events, avg_session_duration from mart.daily_performance where date = ?", [date(2026, 10, 6)])[0]
+    assert day2 == {"total_events": 7, "avg_session_duration": 450.0}  # F1 still 09:00 -> 09:10
+
+    # a corrupted earlier partition: a duplicate event_id in events_cleaned (an error test)
+    with duckdb.connect(str(warehouse_path)) as con:
+        con.execute("insert into staging.events_cleaned select * from staging.events_cleaned where event_date = '2026-10-05' limit 1")
+    result = run_days(dagster_instance, crafted.DAY2)
+    assert not result.success
+    failed = check_evaluation(result, "unique_events_cleaned_event_id")
+    assert (failed.passed, failed.severity) == (False, dg.AssetCheckSeverity.ERROR)
+    assert dg.AssetKey(["staging", "events_cleaned"]) in materialized_keys(result)
+    assert not ({EVENTS_SESSIONATED, DAILY_PERFORMANCE} & materialized_keys(result))
+
+    # the command line says so with its exit code
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "cli_home"))
+    assert cli.main(["materialize", "--start", crafted.DAY2, "--end", crafted.DAY2]) == 1
+
+
+def test_volume_check_figures():
+    day = date(2026, 10, 8)
+    week = {day - timedelta(days=n): 100 for n in range(1, 8)}
+    assert evaluate_volume({**week, day: 50}, day, 0.5) == (True, {
+        "day": "2026-10-08", "events": 50, "trailing_week_average": 100.0, "ratio": 0.5, "min_ratio": 0.5})
+    passed, metadata = evaluate_volume({**week, day: 49}, day, 0.5)
+    assert not passed and metadata["ratio"] == 0.49
+    # 3 days of 70 in the week: average 30; 14 events is below half of it
+    passed, metadata = evaluate_volume({day - timedelta(days=n): 70 for n in (1, 2, 3)} | {day: 14}, day, 0.5)
+    assert (passed, metadata["trailing_week_average"]) == (False, 30.0)
+    assert evaluate_volume({day: 3}, day, 0.5)[0]  # no history: nothing to compare against
+
+
+def test_freshness_policies_from_dbt_yaml():
+    graph = defs.resolve_asset_graph()
+    policies = {key.to_user_string(): graph.get(key).freshness_policy for key in graph.materializable_asset_keys}
+    for mart in ("mart/daily_performance", "mart/daily_performance_partitioned"):
+        assert isinstance(policies[mart], CronFreshnessPolicy)
+        assert (policies[mart].deadline_cron, policies[mart].timezone) == ("0 3 * * *", "UTC")
+    for key in ("core/sessions", "core/users", "core/clients", "staging/events_cleaned", "staging/events_sessionated"):
+        assert isinstance(policies[key], TimeWindowFreshnessPolicy)
+        assert policies[key].fail_window.to_timedelta() == timedelta(hours=26)

@@ -1,0 +1,231 @@
+"""The Dagster UI in a real browser: the asset graph shows the layers and models, and one
+partition materialized from the UI succeeds.
+
+dagster-webserver (-w workspace.yaml, a temporary instance: measure_dagster_tests/webserver.py)
+is driven by Debian's headless Chromium through Playwright (`executable_path`; Playwright's own
+browser downloads fail here). `make test` installs Chromium (scripts/install_chromium.sh). Where
+/usr/bin/chromium is missing the test is skipped with the reason, except on CI (CI=true), where
+it must run and so fails.
+
+Steps, each screenshotted into the test's tmp dir (paths printed on failure):
+1. Lineage page: the group nodes raw, staging, core, mart; with all groups expanded (the
+   graph's ⌥E shortcut) the model nodes (events, events_cleaned, events_sessionated, sessions,
+   users, clients, daily_performance).
+2. Job measure_daily → "Materialize all…" → Custom partition 2026-10-05 → "Launch 1 run": the
+   whole graph (raw events, every dbt model and check) for one day, as one run.
+3. Runs page → that run's page until its status reads Success (fails at once on Failure).
+4. The DuckDB file holds raw events of 2026-10-05 only, daily_performance a row for that day,
+   and the instance records the run as the measure_daily job's, for partition 2026-10-05.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from measure_dagster_tests.conftest import WAREHOUSE, wipe_warehouse
+from measure_dagster_tests.webserver import running_webserver
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCATION = "measure_dagster"
+JOB = "measure_daily"
+PARTITION = "2026-10-05"
+GROUPS = ("raw", "staging", "core", "mart")
+MODELS = ("events", "events_cleaned", "events_sessionated", "sessions", "users", "clients", "daily_performance")
+EVENTS_PER_DAY = 200
+# The whole test, webserver start to DuckDB check, fits in this many seconds (one run of the
+# whole graph for one day took ~75 s on 2 shared cores); every wait is bounded by what is left.
+BUDGET_SECONDS = float(os.environ.get("MEASURE_UI_TEST_BUDGET", "175"))
+
+
+class Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.start = time.monotonic()
+        self.end = self.start + seconds
+
+    def left(self, cap: float) -> float:
+        """Seconds for the next wait: at most `cap`, at least 1, never past the deadline (+1)."""
+        return max(1.0, min(cap, self.end - time.monotonic()))
+
+    def left_ms(self, cap: float) -> float:
+        return self.left(cap) * 1000
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def passed(self) -> bool:
+        return time.monotonic() > self.end
+
+
+def require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    message = (
+        f"BROWSER TEST NOT RUN: {CHROMIUM} is missing. Install Debian's `chromium` package "
+        "(`make test` does it through scripts/install_chromium.sh: apt-get install chromium "
+        "chromium-driver, as root); Playwright's own browser downloads do not work here."
+    )
+    if os.environ.get("CI"):
+        pytest.fail(message + " CI installs Chromium, so there the test must run.")
+    pytest.skip(message)
+
+
+def test_asset_graph_and_one_partition_materialized_from_the_ui(tmp_path):
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    deadline = Deadline(BUDGET_SECONDS)
+    screenshots_dir = tmp_path / "screenshots"
+    screenshots_dir.mkdir()
+    shots: list[Path] = []
+
+    wipe_warehouse()
+    env = {
+        "MEASURE_DUCKDB_PATH": str(WAREHOUSE),
+        "MEASURE_PARTITIONS_START": "2026-10-01",
+        "MEASURE_SAMPLE_EVENTS_PER_DAY": str(EVENTS_PER_DAY),
+        "MEASURE_TARGET": "local",
+    }
+    # generated sample data; not `dagster dev` (whose DbtProject.prepare_if_dev re-parses dbt)
+    unset = ("MEASURE_EVENTS_PATH", "DAGSTER_IS_DEV_CLI")
+
+    with running_webserver(tmp_path / "webserver", env, unset=unset, startup_timeout=deadline.left(90)) as server:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=deadline.left_ms(60))
+            context = browser.new_context(viewport={"width": 1600, "height": 1000})
+            # the "Join the Dagster community" dialog the UI shows on localhost, dismissed in advance
+            context.add_init_script("window.localStorage.setItem('communityNux', '\"1\"')")
+            page = context.new_page()
+
+            def shot(name: str) -> Path:
+                path = screenshots_dir / f"{len(shots) + 1:02d}-{name}.png"
+                page.screenshot(path=str(path), full_page=False, timeout=30_000)
+                shots.append(path)
+                return path
+
+            try:
+                run_id = _drive_ui(page, expect, server.url, deadline, shot)
+            except BaseException as error:
+                details = [f"browser test failed after {deadline.elapsed():.0f}s at {page.url}"]
+                try:
+                    details.append(f"failure screenshot: {shot('failure')}")
+                    html = screenshots_dir / "failure.html"
+                    html.write_text(page.content())
+                    details.append(f"failure page HTML: {html}")
+                except Exception as shot_error:  # the browser itself may be gone
+                    details.append(f"(no failure screenshot: {shot_error})")
+                details.append("screenshots: " + ", ".join(str(p) for p in shots))
+                details.append(f"webserver log: {server.log_path}\n--- its tail ---\n{server.log_tail()}")
+                report = "\n".join(details)
+                print(report)
+                error.add_note(report)
+                raise
+            finally:
+                browser.close()
+
+        print(f"screenshots: {', '.join(str(p) for p in shots)}")
+        _check_instance(server.dagster_home, run_id)
+    _check_warehouse()
+    print(f"browser test took {deadline.elapsed():.0f}s")
+
+
+def _drive_ui(page, expect, url: str, deadline: Deadline, shot) -> str:
+    # 1. the asset graph: one node per group (layer), then, expanded, one per model
+    page.goto(f"{url}/asset-groups", timeout=deadline.left_ms(60))
+    group_nodes = page.locator("foreignObject.group")
+    for group in GROUPS:
+        expect(group_nodes.filter(has=page.get_by_text(group, exact=True)).first).to_be_visible(timeout=deadline.left_ms(60))
+    shot("asset-graph-groups")
+    page.keyboard.press("Alt+e")  # "Expand all groups" (⌥E) of the graph's menu
+    model_nodes = page.locator("foreignObject:not(.group)")
+    for model in MODELS:
+        expect(model_nodes.filter(has=page.get_by_text(model, exact=True)).first).to_be_visible(timeout=deadline.left_ms(30))
+    shot("asset-graph-models")
+
+    # 2. the daily job for one partition, launched from its page
+    page.goto(f"{url}/locations/{LOCATION}/jobs/{JOB}", timeout=deadline.left_ms(60))
+    page.get_by_role("button", name=re.compile(r"^Materialize all")).click(timeout=deadline.left_ms(60))
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible(timeout=deadline.left_ms(60))
+    dialog.get_by_role("button", name="Custom", exact=True).click(timeout=deadline.left_ms(30))
+    partitions = dialog.get_by_placeholder("No matching partitions")
+    if not partitions.count():  # once a selection exists the placeholder is gone
+        partitions = dialog.locator("input[type=text]").first
+    partitions.fill(PARTITION, timeout=deadline.left_ms(30))
+    partitions.press("Enter")
+    expect(dialog.get_by_text("1 partition", exact=True)).to_be_visible(timeout=deadline.left_ms(30))
+    launch = dialog.get_by_role("button", name="Launch 1 run")
+    expect(launch).to_be_enabled(timeout=deadline.left_ms(30))
+    shot("launch-dialog")
+    launch.click(timeout=deadline.left_ms(30))
+    expect(dialog).to_be_hidden(timeout=deadline.left_ms(60))
+    shot("launched")
+
+    # 3. the run, from the Runs page, until it succeeds
+    page.goto(f"{url}/runs", timeout=deadline.left_ms(60))
+    run_link = page.locator('a[href*="/runs/"]').first
+    expect(run_link).to_be_visible(timeout=deadline.left_ms(60))
+    expect(page.get_by_text(f"partition: {PARTITION}").first).to_be_visible(timeout=deadline.left_ms(30))
+    shot("runs")
+    run_path = run_link.get_attribute("href") or ""
+    run_id = run_path.rstrip("/").rsplit("/", 1)[-1]
+    assert re.fullmatch(r"[0-9a-f-]{36}", run_id), f"not a run link: {run_path!r}"
+    page.goto(f"{url}/runs/{run_id}", timeout=deadline.left_ms(60))
+    success = page.get_by_text("Success", exact=True)
+    failure = page.get_by_text(re.compile(r"^(Failure|Canceled|Canceling)$"))
+    last_shot = time.monotonic()
+    while True:
+        if success.count():
+            break
+        if failure.count():
+            shot("run-failed")
+            raise AssertionError(f"run {run_id} of {JOB} for {PARTITION} did not succeed: {failure.first.inner_text()}")
+        if deadline.passed():
+            shot("run-timeout")
+            raise AssertionError(f"run {run_id} not successful within the test's budget of {BUDGET_SECONDS:.0f}s")
+        if time.monotonic() - last_shot > 30:
+            shot("run-in-progress")
+            last_shot = time.monotonic()
+        page.wait_for_timeout(2000)
+    expect(success.first).to_be_visible(timeout=deadline.left_ms(10))
+    shot("run-success")
+    return run_id
+
+
+def _check_instance(dagster_home: Path, run_id: str) -> None:
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        run = instance.get_run_by_id(run_id)
+        assert run is not None, f"run {run_id} not in the instance at {dagster_home}"
+        assert run.status == dg.DagsterRunStatus.SUCCESS, run.status
+        assert run.job_name == JOB
+        assert run.tags.get("dagster/partition") == PARTITION, run.tags
+        records = instance.fetch_materializations(dg.AssetKey(["raw", "events"]), limit=10).records
+        assert [record.partition_key for record in records] == [PARTITION]
+
+
+def _check_warehouse() -> None:
+    with duckdb.connect(str(WAREHOUSE), read_only=True) as con:
+        days = con.execute("select cast(timestamp as date)::varchar, count(*) from raw.events group by 1").fetchall()
+        assert [day for day, _ in days] == [PARTITION], days
+        assert days[0][1] >= EVENTS_PER_DAY * 0.5, days
+        sessionated = con.execute("select count(*) from staging.events_sessionated").fetchone()[0]
+        assert sessionated > 0
+        performance = con.execute("select cast(date as varchar) from mart.daily_performance").fetchall()
+        assert performance == [(PARTITION,)], performance
