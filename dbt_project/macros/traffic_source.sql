@@ -13,7 +13,7 @@
 
 {#- Value of a query parameter of a URL (first occurrence, not URL-decoded); NULL when absent or empty. -#}
 {% macro url_parameter(url, name) -%}
-    {{ regex_extract(url, string_literal('^[^?#]*\\?(?:[^#]*&)?' ~ modules.re.escape(name) ~ '=([^&#]*)')) }}
+    {{ regex_extract(url, string_literal('^[^?#]*\\?(?:[^#]*?&)??' ~ modules.re.escape(name) ~ '=([^&#]*)')) }}
 {%- endmacro %}
 
 {#- The tracking parameters, as one RE2 alternation of names: `utm_*`-style entries match a

@@ -90,6 +90,15 @@ def daily_event_counts(client: bigquery.Client, table_ref: str, start_date: date
     return {day: int(found.get(day, 0)) for day in days}
 
 
+def newest_event(client: bigquery.Client, table_ref: str) -> datetime | None:
+    """The newest event: the last NEWEST_EVENT_LOOKBACK first, the partitioned history
+    (from MEASURE_PARTITIONS_START) only when those days are empty, i.e. when the collector
+    has been silent for a week and the answer is worth a bigger scan."""
+    return newest_event_timestamp(client, table_ref) or newest_event_timestamp(
+        client, table_ref, since=_midnight_utc(date.fromisoformat(settings.partitions_start()))
+    )
+
+
 class BigQueryRawEventStats(dg.ConfigurableResource):
     """resources.RawEventStats for the collector's BigQuery table: what the source checks read.
     Timestamps come back naive UTC, as RawEventStats returns them from DuckDB."""
@@ -99,7 +108,7 @@ class BigQueryRawEventStats(dg.ConfigurableResource):
 
     def newest_event_timestamp(self) -> datetime | None:
         with self.bigquery.get_client() as client:
-            newest = newest_event_timestamp(client, self.table_ref)
+            newest = newest_event(client, self.table_ref)
         return newest.replace(tzinfo=None) if newest else None
 
     def daily_event_counts(self, start: date, end: date) -> dict[date, int]:
@@ -140,10 +149,8 @@ def raw_events_bigquery(context: dg.AssetExecutionContext, bigquery: BigQueryRes
     start, end = _observed_days(context)
     with bigquery.get_client() as client:
         counts = daily_event_counts(client, table_ref, start, end)
-        newest = newest_event_timestamp(client, table_ref)
-    freshness = {"newest_event_timestamp": dg.MetadataValue.timestamp(newest)} if newest else {
-        "newest_event_timestamp": dg.MetadataValue.text(f"none in the last {NEWEST_EVENT_LOOKBACK.days} days")
-    }
+        newest = newest_event(client, table_ref)
+    freshness = {"newest_event_timestamp": dg.MetadataValue.timestamp(newest)} if newest else {}
     for day, rows in counts.items():
         context.log_event(
             dg.AssetObservation(

@@ -147,20 +147,20 @@ inherited_sources as (
     select session_id, source, medium, campaign
     from (
         select
-            direct.session_id,
+            direct_session.session_id,
             earlier.source,
             earlier.medium,
             earlier.campaign,
             row_number() over (
-                partition by direct.session_id order by earlier.session_start desc, earlier.session_id desc
+                partition by direct_session.session_id order by earlier.session_start desc, earlier.session_id desc
             ) as recency
-        from own_sources as direct
+        from own_sources as direct_session
         inner join own_sources as earlier
-            on earlier.visitor_key = direct.visitor_key
+            on earlier.visitor_key = direct_session.visitor_key
             and not earlier.is_direct
-            and earlier.session_start < direct.session_start
-            and {{ epoch_micros('direct.session_start') }} - {{ epoch_micros('earlier.session_start') }} <= {{ attribution_micros }}
-        where direct.is_direct
+            and earlier.session_start < direct_session.session_start
+            and {{ epoch_micros('direct_session.session_start') }} - {{ epoch_micros('earlier.session_start') }} <= {{ attribution_micros }}
+        where direct_session.is_direct
     ) as ranked
     where recency = 1
 

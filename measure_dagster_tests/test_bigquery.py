@@ -1,0 +1,350 @@
+"""The BigQuery target, proven offline.
+
+1. Every model (and test and analysis) compiles for the `dev` target with no network: a
+   service-account key file holding a freshly generated RSA key, `dbt compile --no-introspect
+   --no-populate-cache`, Google's endpoints unreachable through a dead proxy.
+2. The compiled SQL is BigQuery's own (bigquery_dialect.py): a check that fails when a
+   DuckDB-only construct enters the shared SQL, shown to catch `epoch_us(` and `::varchar` in
+   model copies. The emulator cannot be that check: it runs on DuckDB and accepts both.
+3. On the emulator (local-bigquery, scripts/bq_emulator.sh), through dbt-bigquery's own client:
+   the crafted events streamed into `measure_js.events` (partitioned by DAY on timestamp), a full
+   `dbt build`, then the code location loaded for MEASURE_TARGET=emulator in its own process,
+   observing raw/events and running the daily job for one partition (dbt's --event-time-start/
+   --event-time-end, as Dagster passes the window): the insert_overwrite MERGE replaces literal
+   partitions, and the figures stay those of the full build.
+4. The same crafted events through DuckDB (via Dagster) give identical core.sessions and
+   mart.daily_performance, session_id included.
+
+The emulator tests skip only when the emulator is not installed (`make test` installs it).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from measure_dagster.raw import schema
+from measure_dagster.settings import DBT_PROJECT_DIR, REPO_ROOT
+from measure_dagster_tests import bigquery_dialect
+from measure_dagster_tests import crafted_events as crafted
+from measure_dagster_tests.bigquery_emulator import running_emulator, skip_reason
+from measure_dagster_tests.pipeline import assert_success, query, run_days
+
+DBT = str(Path(sys.executable).with_name("dbt"))
+# Nothing may leave the machine: Google's endpoints are unreachable through this proxy (the
+# discard port refuses at once), the emulator on 127.0.0.1 is reached directly.
+OFFLINE = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
+           "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
+           "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+CANARIES = {
+    # DuckDB-only constructs, written into model copies the way they could slip into shared SQL
+    "canary_epoch_us": "select epoch_us(timestamp) as micros from {{ ref('events_cleaned') }}\n",
+    "canary_varchar_cast": "select event_id::varchar as event_key from {{ ref('events_cleaned') }}\n",
+}
+PARTITION = crafted.DAY2
+
+
+def _environment(**values: str) -> dict[str, str]:
+    env = {**os.environ, **OFFLINE, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **values}
+    for name in ("GOOGLE_APPLICATION_CREDENTIALS", "BIGQUERY_EMULATOR_HOST", "MEASURE_BQ_GCP_CREDENTIALS",
+                 "MEASURE_BQ_KEYFILE", "MEASURE_BQ_METHOD", "MEASURE_BQ_DATASET", "DBT_TARGET_PATH", "DBT_LOG_PATH"):
+        if name not in values:
+            env.pop(name, None)
+    return env
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    completed = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert completed.returncode == 0, f"{' '.join(args[:3])} failed:\n{completed.stdout[-4000:]}\n{completed.stderr[-2000:]}"
+    return completed
+
+
+def fake_service_account_key() -> dict:
+    """A key file google-auth accepts (its private key must parse); it never reaches Google."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return {
+        "type": "service_account", "project_id": "measure-offline", "private_key_id": "0" * 40,
+        "private_key": pem.decode(), "client_email": "dbt@measure-offline.iam.gserviceaccount.com",
+        "client_id": "1", "token_uri": "https://oauth2.googleapis.com/token",
+    }
+
+
+def static_token_credentials() -> str:
+    """MEASURE_BQ_GCP_CREDENTIALS for the emulator: base64 credentials (as dagster-gcp takes a key)
+    holding a token valid until 2099, so google-auth never asks Google for one."""
+    info = {"type": "authorized_user", "client_id": "offline", "client_secret": "offline",
+            "refresh_token": "offline", "token": "dummy", "expiry": "2099-01-01T00:00:00Z"}
+    return base64.b64encode(json.dumps(info).encode()).decode()
+
+
+# --- 1 and 2: offline compile, and the SQL is BigQuery's ---------------------------------------
+
+@pytest.fixture(scope="module")
+def bigquery_compile(tmp_path_factory) -> dict[str, dict]:
+    """Every node compiled for the dev target (service-account, fake key), in a copy of the dbt
+    project with the canary models added; manifest nodes by name."""
+    work = tmp_path_factory.mktemp("bigquery-compile")
+    project = work / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    (project / "models" / "canaries").mkdir()
+    for name, sql in CANARIES.items():
+        (project / "models" / "canaries" / f"{name}.sql").write_text(sql)
+    keyfile = work / "service-account.json"
+    keyfile.write_text(json.dumps(fake_service_account_key()))
+    env = _environment(MEASURE_TARGET="dev", MEASURE_BQ_METHOD="service-account", MEASURE_BQ_KEYFILE=str(keyfile),
+                       MEASURE_BQ_PROJECT="measure-offline")
+    _run([DBT, "compile", "--no-introspect", "--no-populate-cache", "--profiles-dir", ".",
+          "--target-path", str(work / "target"), "--log-path", str(work / "logs")], env, project, timeout=180)
+    manifest = json.loads((work / "target" / "manifest.json").read_text())
+    return {node["name"]: node for node in manifest["nodes"].values()}
+
+
+def test_every_model_compiles_for_bigquery_offline(bigquery_compile):
+    models = {name: node for name, node in bigquery_compile.items() if node["resource_type"] == "model"}
+    ours = set(models) - set(CANARIES)
+    expected = {path.stem for path in (DBT_PROJECT_DIR / "models").rglob("*.sql")}
+    assert ours == expected
+    assert all(models[name].get("compiled_code") for name in ours)
+    tests = [node for node in bigquery_compile.values() if node["resource_type"] == "test"]
+    assert len(tests) > 40 and all(node.get("compiled_code") for node in tests)
+
+    # BigQuery's spelling, from the cross-engine macros, and the dev target's datasets
+    cleaned = models["events_cleaned"]["compiled_code"]
+    assert "unix_micros(" in cleaned and "regexp_contains(" in cleaned and "to_hex(md5(" in cleaned
+    assert "`measure-offline`.`measure_js`.`events`" in cleaned
+    assert models["events_cleaned"]["schema"] == "analytics_dev_staging"
+    # partitioning and clustering as BigQuery configs
+    assert models["events_cleaned"]["config"]["partition_by"] == {"field": "event_date", "data_type": "date", "granularity": "day"}
+    assert models["events_cleaned"]["config"]["cluster_by"] == ["visitor_key"]
+    assert models["events_sessionated"]["config"]["cluster_by"] == ["visitor_key", "session_id"]
+    # the specification's daily_performance_partitioned: day partitions on `date`
+    partitioned = models["daily_performance_partitioned"]["config"]
+    assert partitioned["partition_by"] == {"field": "date", "data_type": "date", "granularity": "day"}
+    assert partitioned["incremental_strategy"] == "insert_overwrite"
+
+
+def test_compiled_sql_is_bigquery_sql(bigquery_compile):
+    """Fails when a DuckDB-only construct enters the shared SQL (models, tests, analyses)."""
+    checked = {
+        name: bigquery_dialect.problems(node["compiled_code"])
+        for name, node in bigquery_compile.items()
+        if node.get("compiled_code") and name not in CANARIES
+    }
+    assert len(checked) > 60
+    assert {name: found for name, found in checked.items() if found} == {}
+
+
+def test_duckdb_only_sql_in_a_model_is_caught(bigquery_compile):
+    epoch = bigquery_dialect.problems(bigquery_compile["canary_epoch_us"]["compiled_code"])
+    varchar = bigquery_dialect.problems(bigquery_compile["canary_varchar_cast"]["compiled_code"])
+    assert any("epoch_us() is not a BigQuery function" in p for p in epoch), epoch
+    assert any("`::` cast" in p for p in varchar), varchar
+
+
+@pytest.mark.parametrize("sql, problem", [
+    ("select regexp_matches(url, 'a') from t", "regexp_matches() is not a BigQuery function"),
+    ("select strftime(timestamp, '%Y') from t", "strftime() is not a BigQuery function"),
+    ("select cast(to_json(ab_test) as varchar) from t", "cast to varchar"),
+    ("select cast(x as double) from t", "cast to double"),
+    ("select date_diff('minute', a, b) + epoch_ms(a) from t", "epoch_ms() is not a BigQuery function"),
+    ("select * from t where url ilike '%shop%'", "ILIKE"),
+    ("select * exclude (url) from t", "* exclude"),
+    ("select {'a': 1} as s", "struct/map literal"),
+    ("select parameters->>'title' from t", "JSON arrow"),
+])
+def test_dialect_check_names_duckdb_constructs(sql, problem):
+    assert any(problem in found for found in bigquery_dialect.problems(sql))
+
+
+def test_dialect_check_accepts_bigquery_sql():
+    sql = """
+        select to_hex(md5(concat(visitor_key, '|', cast(unix_micros(ts) as string)))) as id,
+               safe_cast(x as int64), safe.parse_date('%Y%m%d', d), net.host(url),
+               regexp_contains(lower(ua), 'bot'), string_agg(distinct name, ', ' order by name)
+        from `p`.`d`.`t`, unnest(ab_test) as test
+        where date(ts) in (date '2026-10-05') qualify row_number() over (partition by id order by ts) = 1
+    """
+    assert bigquery_dialect.problems(sql) == []
+
+
+# --- 3 and 4: the emulator ---------------------------------------------------------------------
+
+def load_crafted_events(client, table_ref: str) -> None:
+    """The collector's table: the schema of bq_table_schema.json, DAY partitions on timestamp,
+    rows streamed in (insertAll), nested records and all."""
+    from google.cloud import bigquery
+
+    table = bigquery.Table(table_ref, schema=[bigquery.SchemaField.from_api_repr(f) for f in schema.bq_fields()])
+    table.time_partitioning = bigquery.TimePartitioning(type_=bigquery.TimePartitioningType.DAY, field="timestamp")
+    client.create_table(table)
+    rows = [{**row, "timestamp": row["timestamp"].isoformat() + "Z" if row["timestamp"] else None}
+            for row in crafted.crafted_rows()]
+    assert client.insert_rows_json(table_ref, rows) == []
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    if reason := skip_reason():
+        pytest.skip(reason)
+    with running_emulator(dataset_names=("measure_js",)) as emu:
+        load_crafted_events(emu.client(), f"{emu.project}.measure_js.events")
+        yield emu
+
+
+@pytest.fixture(scope="module")
+def emulator_env(emulator, tmp_path_factory) -> dict[str, str]:
+    """MEASURE_TARGET=emulator, for dbt (profiles.yml) and Dagster (definitions.py) alike."""
+    target = tmp_path_factory.mktemp("bigquery-dbt-target")
+    return _environment(
+        MEASURE_TARGET="emulator",
+        MEASURE_BQ_PROJECT=emulator.project,
+        BIGQUERY_EMULATOR_HOST=emulator.api_endpoint,
+        MEASURE_BQ_GCP_CREDENTIALS=static_token_credentials(),
+        # dbt's artefacts (and partial-parse state) stay out of dbt_project/target
+        DBT_TARGET_PATH=str(target),
+        DBT_LOG_PATH=str(target),
+    )
+
+
+def _value(value):
+    """One engine's value in a form both share: UTC-naive timestamps, rounded floats."""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, (float, Decimal)):
+        return None if math.isnan(value) else round(float(value), 9)
+    if isinstance(value, (list, tuple)):
+        return tuple(_value(v) for v in value)
+    return value
+
+
+def _rows(rows) -> list[dict]:
+    return [{key: _value(value) for key, value in dict(row).items()} for row in rows]
+
+
+def bigquery_figures(client) -> dict[str, list[dict]]:
+    def select(sql):
+        return _rows(client.query_and_wait(sql))
+
+    return {
+        "sessions": select("select * from core.sessions order by session_id"),
+        "daily_performance": select("select * from mart.daily_performance order by date"),
+        "daily_performance_partitioned": select("select * from mart.daily_performance_partitioned order by date"),
+        "cleaned": select("select count(*) as n, countif(is_bot) as bots from staging.events_cleaned")[0],
+        "bots_in_users": select("select count(*) as n from core.users where visitor_key in ('hC', 'cD')")[0]["n"],
+    }
+
+
+@pytest.fixture(scope="module")
+def full_build(emulator, emulator_env) -> dict[str, list[dict]]:
+    """`dbt build` of everything, no window, on the emulator; the figures it leaves."""
+    _run([DBT, "build", "--target", "emulator", "--profiles-dir", "."], emulator_env, DBT_PROJECT_DIR)
+    return bigquery_figures(emulator.client())
+
+
+def test_full_build_on_the_emulator_gives_the_hand_computed_figures(emulator, full_build):
+    sessions = {(s["visitor_key"], s["session_start"].strftime("%Y-%m-%d %H:%M:%S")): s for s in full_build["sessions"]}
+    assert set(sessions) == set(crafted.EXPECTED_SESSIONS)
+    for key, expected in crafted.EXPECTED_SESSIONS.items():
+        assert {k: sessions[key][k] for k in expected} == expected, key
+    daily = {str(row["date"]): row for row in full_build["daily_performance"]}
+    assert set(daily) == set(crafted.EXPECTED_DAILY_PERFORMANCE)
+    for day, expected in crafted.EXPECTED_DAILY_PERFORMANCE.items():
+        assert {k: daily[day][k] for k in expected} == expected, day
+    assert full_build["daily_performance_partitioned"] == full_build["daily_performance"]
+    assert (full_build["cleaned"]["n"], full_build["cleaned"]["bots"]) == (crafted.CLEANED_EVENTS, crafted.BOT_EVENTS)
+    assert full_build["bots_in_users"] == 0
+
+    # the tables as BigQuery sees them: partitioned by day, clustered
+    client = emulator.client()
+    cleaned = client.get_table(f"{emulator.project}.staging.events_cleaned")
+    assert (cleaned.time_partitioning.type_, cleaned.time_partitioning.field) == ("DAY", "event_date")
+    assert cleaned.clustering_fields == ["visitor_key"]
+    assert client.get_table(f"{emulator.project}.staging.events_sessionated").clustering_fields == ["visitor_key", "session_id"]
+    copy = client.get_table(f"{emulator.project}.mart.daily_performance_partitioned")
+    assert (copy.time_partitioning.type_, copy.time_partitioning.field) == ("DAY", "date")
+
+
+def duckdb_figures(path) -> dict[str, list[dict]]:
+    return {
+        "sessions": _rows(query(path, "select * from core.sessions order by session_id")),
+        "daily_performance": _rows(query(path, "select * from mart.daily_performance order by date")),
+    }
+
+
+def test_duckdb_and_bigquery_give_identical_figures(full_build, warehouse_path, dagster_instance, tmp_path, monkeypatch):
+    monkeypatch.setenv("MEASURE_EVENTS_PATH", str(crafted.write_ndjson(tmp_path / "exports")))
+    assert_success(run_days(dagster_instance, crafted.DAY1, crafted.DAY2))
+    duckdb = duckdb_figures(warehouse_path)
+    for table in ("sessions", "daily_performance"):
+        bq_rows, duck_rows = full_build[table], duckdb[table]
+        assert bq_rows and [sorted(r) for r in bq_rows] == [sorted(r) for r in duck_rows], f"{table}: columns or rows differ"
+        for bq_row, duck_row in zip(bq_rows, duck_rows):
+            assert bq_row == duck_row, table
+    # the same md5 hex session ids on both engines
+    assert [s["session_id"] for s in full_build["sessions"]] == [s["session_id"] for s in duckdb["sessions"]]
+
+
+def test_partition_run_through_dagster_on_the_emulator(emulator, emulator_env, full_build):
+    """The code location as loaded for MEASURE_TARGET=emulator: observe raw/events, then the
+    daily job for one day (after the full build, so every partitioned model takes its incremental
+    insert_overwrite path with the window's literal partitions)."""
+    completed = _run([sys.executable, "-m", "measure_dagster_tests.bigquery_dagster_run",
+                      "2026-10-04", crafted.DAY2, PARTITION], emulator_env, REPO_ROOT, timeout=400)
+    report = json.loads(next(line for line in completed.stdout.splitlines() if line.startswith("REPORT "))[7:])
+
+    # definitions.py chose the BigQuery pieces
+    assert report["target"] == "emulator"
+    assert {"bigquery", "dbt", "raw_event_stats"} <= set(report["resources"])
+    assert report["raw_events"] == {"observable": True, "materializable": False}
+    assert not report["daily_job_selects_raw_events"]
+    assert report["daily_job_raw_checks"] == ["raw_events_freshness", "raw_events_volume"]
+
+    # observation: rows per day as each day's data version, the newest event as metadata
+    assert report["observe_success"]
+    rows = {day: o["metadata"]["dagster/row_count"] for day, o in report["observations"].items()}
+    assert rows == {"2026-10-04": 0, crafted.DAY1: 7, crafted.DAY2: 9}
+    assert report["latest_data_versions"] == {day: str(n) for day, n in rows.items()}
+    newest = datetime.fromtimestamp(report["observations"][crafted.DAY2]["metadata"]["newest_event_timestamp"], timezone.utc)
+    assert newest == datetime(2026, 10, 6, 9, 10, tzinfo=timezone.utc)
+
+    (run,) = report["runs"]
+    assert run["success"], "\n".join(run["failures"])
+    assert {"staging/events_cleaned", "staging/events_sessionated", "mart/daily_performance", "core/sessions"} <= set(run["materialized"])
+    dbt_checks = {key: passed for key, passed in run["checks"].items() if not key.startswith("raw/events:")}
+    assert len(dbt_checks) > 40 and all(dbt_checks.values())
+    # the source checks read BigQuery through BigQueryRawEventStats: as on DuckDB, the volume of
+    # 10-06 passes and the weeks-old newest event fails freshness (a warning)
+    assert (run["checks"]["raw/events:raw_events_volume"], run["checks"]["raw/events:raw_events_freshness"]) == (True, False)
+    assert run["check_metadata"]["raw/events:raw_events_volume"] | {"ratio": None} == {
+        "day": crafted.DAY2, "events": 9, "trailing_week_average": 1.0, "ratio": None, "min_ratio": 0.5}
+    assert run["check_metadata"]["raw/events:raw_events_freshness"]["newest_event"] == "2026-10-06 09:10:00"
+
+    # the root project's bq_generate_incremental_build_sql override took effect: a MERGE that
+    # replaces the window's literal partitions, not the dynamic script that scans for them
+    target = Path(emulator_env["DBT_TARGET_PATH"])
+    run_sql = {path.stem: re.sub(r"\s+", " ", path.read_text())
+               for path in target.glob("dbt_partitioned_models-*/run/measure_js/models/*/*.sql")}
+    assert "when not matched by source and date(dbt_internal_dest.event_date) in ( date '2026-10-06' ) then delete" in run_sql["events_cleaned"]
+    assert "in ( date '2026-10-04', date '2026-10-05', date '2026-10-06' )" in run_sql["daily_performance"]
+    assert not [name for name, sql in run_sql.items() if "dbt_partitions_for_replacement" in sql]
+
+    # and the figures are exactly those of the full build: the session across midnight keeps its id
+    after = bigquery_figures(emulator.client())
+    assert after["sessions"] == full_build["sessions"]
+    assert after["daily_performance"] == full_build["daily_performance"]
+    assert after["daily_performance_partitioned"] == full_build["daily_performance_partitioned"]
