@@ -58,6 +58,20 @@ def test_ndjson_exports_one_run_for_both_days(warehouse_path, dagster_instance, 
     assert len(dbt_checks) > 40 and all(e.passed for e in dbt_checks)
     assert "assert_positive_session_duration" in evaluations
 
+    # what the UI shows on the materializations: row count, column schema, a preview, DAU per day
+    materializations = {e.asset_key: e.materialization for e in result.get_asset_materialization_events()}
+    daily = materializations[dg.AssetKey(["mart", "daily_performance"])].metadata
+    assert daily["dagster/row_count"].value == 2
+    assert "avg_session_duration" in [c.name for c in daily["dagster/column_schema"].value.columns]
+    assert "| 2026-10-06 | 2 | 2 | 3 | 6 | 3 | 450.0 |" in daily["latest_days"].value
+    assert materializations[dg.AssetKey(["core", "sessions"])].metadata["dagster/row_count"].value == 5
+    observations = {
+        (o.partition, o.metadata["daily_active_users"].value)
+        for o in (e.event_specific_data.asset_observation for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION")
+        if "daily_active_users" in o.metadata
+    }
+    assert observations == {(crafted.DAY1, 2), (crafted.DAY2, 2)}
+
     # source checks: 9 raw rows on 10-06 against 7 in the week before it (7 / 7 days = 1.0 a day);
     # the newest event is weeks old, so freshness warns
     volume = evaluations["raw_events_volume"]

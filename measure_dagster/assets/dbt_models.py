@@ -12,7 +12,8 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from measure_dagster.partitions import daily_partitions
 from measure_dagster.project import dbt_project
-from measure_dagster.resources import DUCKDB_POOL
+from measure_dagster.assets.table_metadata import stream_with_table_metadata
+from measure_dagster.resources import DUCKDB_POOL, DuckDBWarehouse
 from measure_dagster.translator import PARTITIONED_TAG, MeasureDbtTranslator
 
 PARTITIONED_SELECTION = f"tag:{PARTITIONED_TAG}"
@@ -33,9 +34,9 @@ def partition_window_args(context: dg.AssetExecutionContext) -> list[str]:
     pool=DUCKDB_POOL,
     name="dbt_partitioned_models",
 )
-def dbt_partitioned_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    args = ["build", *partition_window_args(context)]
-    yield from dbt.cli(args, context=context).stream()
+def dbt_partitioned_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse):
+    invocation = dbt.cli(["build", *partition_window_args(context)], context=context)
+    yield from stream_with_table_metadata(invocation, context, warehouse)
 
 
 @dbt_assets(
@@ -46,5 +47,5 @@ def dbt_partitioned_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
     pool=DUCKDB_POOL,
     name="dbt_full_history_models",
 )
-def dbt_full_history_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+def dbt_full_history_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse):
+    yield from stream_with_table_metadata(dbt.cli(["build"], context=context), context, warehouse)
