@@ -49,3 +49,29 @@
 {% macro safe_ratio(numerator, denominator) -%}
     cast({{ numerator }} as {{ type_double() }}) / nullif({{ denominator }}, 0)
 {%- endmacro %}
+
+{#- True when a string is a JSON object (`{...}`), false for anything else, NULL for NULL. Each
+    engine's own JSON parser decides: DuckDB also accepts trailing commas and NaN, which
+    BigQuery rejects; collectors never write either. -#}
+{% macro is_json_object(value) -%}{{ return(adapter.dispatch('is_json_object', 'measure_js')(value)) }}{%- endmacro %}
+{% macro default__is_json_object(value) -%}
+    (json_type(safe.parse_json({{ value }}, wide_number_mode => 'round')) = 'object')
+{%- endmacro %}
+{% macro duckdb__is_json_object(value) -%}(json_type(try_cast({{ value }} as json)) = 'OBJECT'){%- endmacro %}
+
+{#- The longest of the string fields `fields` over the elements of a repeated record (an array
+    of structs), in characters; 0 for an empty or NULL array. -#}
+{% macro max_length_in_records(array, fields) -%}{{ return(adapter.dispatch('max_length_in_records', 'measure_js')(array, fields)) }}{%- endmacro %}
+{% macro default__max_length_in_records(array, fields) -%}
+    coalesce((select max(greatest({% for f in fields %}coalesce(length(record.{{ adapter.quote(f) }}), 0){{ ', ' if not loop.last }}{% endfor %}))
+              from unnest({{ array }}) as record), 0)
+{%- endmacro %}
+{% macro duckdb__max_length_in_records(array, fields) -%}
+    coalesce((select max(greatest({% for f in fields %}coalesce(length(elements.record.{{ adapter.quote(f) }}), 0){{ ', ' if not loop.last }}{% endfor %}))
+              from unnest({{ array }}) as elements(record)), 0)
+{%- endmacro %}
+
+{#- Midnight (UTC) starting the current day, as a timestamp comparable with event timestamps. -#}
+{% macro utc_today_start() -%}{{ return(adapter.dispatch('utc_today_start', 'measure_js')()) }}{%- endmacro %}
+{% macro default__utc_today_start() -%}timestamp(current_date('UTC')){%- endmacro %}
+{% macro duckdb__utc_today_start() -%}cast(current_date as timestamp){%- endmacro %}

@@ -29,6 +29,8 @@ with source_events as (
     from {{ source('raw', 'events') }}
     where timestamp is not null
       and {{ in_partition_window('timestamp', column_type='timestamp') }}
+      -- everything but staging.events_quarantine's rows (macros/quarantine.sql)
+      and {{ raw_event_is_usable() }}
 
 ),
 

@@ -45,6 +45,8 @@ lookback_source as (
     from {{ source('raw', 'events') }}
     where timestamp is not null
       and {{ before_partition_window('timestamp', lookback_days, column_type='timestamp') }}
+      -- the rows events_cleaned keeps (macros/quarantine.sql)
+      and {{ raw_event_is_usable() }}
 
 ),
 
