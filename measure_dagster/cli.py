@@ -64,6 +64,7 @@ def materialize(start: date | None, end: date | None, only_raw_events: bool = Fa
     from measure_dagster.assets.raw_events import RAW_EVENTS_KEY
     from measure_dagster.definitions import defs
     from measure_dagster.jobs import measure_daily_job
+    from measure_dagster.recovery import release_runs_of_dead_processes
 
     first, last = _partition_range(start, end)
     os.environ.setdefault("DAGSTER_HOME", str(DEFAULT_DAGSTER_HOME))
@@ -72,6 +73,9 @@ def materialize(start: date | None, end: date | None, only_raw_events: bool = Fa
     what = "raw events" if only_raw_events else "raw events and every dbt model"
     print(f"measure-dagster: materializing {what}, {first} .. {last} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})", flush=True)
     with dg.DagsterInstance.get() as instance:
+        # a run killed with its process still holds the duckdb pool's slot: this run would wait forever
+        for run_id in release_runs_of_dead_processes(instance):
+            print(f"measure-dagster: run {run_id} was killed with its process; marked failed, its pool slot released", flush=True)
         result = job.execute_in_process(
             instance=instance,
             tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
@@ -88,6 +92,12 @@ def materialize(start: date | None, end: date | None, only_raw_events: bool = Fa
     if not result.success:
         failed_steps = [event.step_key for event in result.all_events if event.is_step_failure]
         print(f"measure-dagster: run {result.run_id} failed (steps: {', '.join(failed_steps) or 'none'})", file=sys.stderr)
+        # the reason, last and alone (a dagster.Failure's description is one sentence naming the problem)
+        for event in result.all_events:
+            if event.is_step_failure and event.event_specific_data.error is not None:
+                reason = event.event_specific_data.error.message.strip().splitlines()[0]
+                print(f"measure-dagster: {event.step_key}: {reason.removeprefix('dagster._core.definitions.events.Failure: ')}",
+                      file=sys.stderr)
         return 1
     print(f"measure-dagster: run {result.run_id} succeeded")
     return 0
@@ -98,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "materialize":
         return materialize(args.start, args.end)
     if args.command == "load-sample":
+        if not settings.is_local():
+            # on BigQuery raw/events is the collector's table: observed, never loaded by us
+            raise SystemExit(f"measure-dagster: load-sample loads the local DuckDB; MEASURE_TARGET is {settings.target()!r}")
         return materialize(None, None, only_raw_events=True)
     return 2
 

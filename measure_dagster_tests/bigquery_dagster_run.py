@@ -73,6 +73,10 @@ def main(argv: list[str]) -> int:
                 "checks": {
                     e.asset_check_key.to_user_string(): e.passed for e in result.get_asset_check_evaluations()
                 },
+                "failed_check_severities": {
+                    e.asset_check_key.to_user_string(): e.severity.value
+                    for e in result.get_asset_check_evaluations() if not e.passed
+                },
                 "check_metadata": {
                     e.asset_check_key.to_user_string(): {key: value.value for key, value in e.metadata.items()}
                     for e in result.get_asset_check_evaluations()

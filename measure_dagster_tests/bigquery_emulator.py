@@ -224,6 +224,23 @@ def running_emulator(
             shutil.rmtree(work, ignore_errors=True)
 
 
+def load_raw_events(client, table_ref: str, rows: Iterable[dict]) -> None:
+    """Create the collector's table (bq_table_schema.json, DAY partitions on `timestamp`) and
+    stream `rows` into it (insertAll), nested records and all; timestamps may be naive UTC
+    datetimes or None, as crafted_events.crafted_rows() has them."""
+    from google.cloud import bigquery
+
+    from measure_dagster.raw import schema
+
+    table = bigquery.Table(table_ref, schema=[bigquery.SchemaField.from_api_repr(f) for f in schema.bq_fields()])
+    table.time_partitioning = bigquery.TimePartitioning(type_=bigquery.TimePartitioningType.DAY, field="timestamp")
+    client.create_table(table)
+    payload = [{**row, "timestamp": row["timestamp"].isoformat() + "Z" if row["timestamp"] else None} for row in rows]
+    errors = client.insert_rows_json(table_ref, payload)
+    if errors:
+        raise RuntimeError(f"streaming into {table_ref} failed: {errors[:3]}")
+
+
 if __name__ == "__main__":  # python -m measure_dagster_tests.bigquery_emulator: start, report, stop
     if reason := skip_reason():
         raise SystemExit(reason)

@@ -12,8 +12,8 @@
    observing raw/events and running the daily job for one partition (dbt's --event-time-start/
    --event-time-end, as Dagster passes the window): the insert_overwrite MERGE replaces literal
    partitions, and the figures stay those of the full build.
-4. The same crafted events through DuckDB (via Dagster) give identical core.sessions and
-   mart.daily_performance, session_id included.
+4. The same crafted events through DuckDB (loaded by the Dagster raw asset, built by the same
+   `dbt build`) give identical core.sessions and mart.daily_performance, session_id included.
 
 The emulator tests skip only when the emulator is not installed (`make test` installs it).
 """
@@ -28,18 +28,18 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from measure_dagster.raw import schema
+from measure_dagster.assets.raw_events import RAW_EVENTS_KEY
 from measure_dagster.settings import DBT_PROJECT_DIR, REPO_ROOT
 from measure_dagster_tests import bigquery_dialect
 from measure_dagster_tests import crafted_events as crafted
-from measure_dagster_tests.bigquery_emulator import running_emulator, skip_reason
-from measure_dagster_tests.pipeline import assert_success, query, run_days
+from measure_dagster_tests.bigquery_emulator import load_raw_events, running_emulator, skip_reason
+from measure_dagster_tests.pipeline import assert_success, dbt, query, run_days
 
 DBT = str(Path(sys.executable).with_name("dbt"))
 # Nothing may leave the machine: Google's endpoints are unreachable through this proxy (the
@@ -184,25 +184,13 @@ def test_dialect_check_accepts_bigquery_sql():
 
 # --- 3 and 4: the emulator ---------------------------------------------------------------------
 
-def load_crafted_events(client, table_ref: str) -> None:
-    """The collector's table: the schema of bq_table_schema.json, DAY partitions on timestamp,
-    rows streamed in (insertAll), nested records and all."""
-    from google.cloud import bigquery
-
-    table = bigquery.Table(table_ref, schema=[bigquery.SchemaField.from_api_repr(f) for f in schema.bq_fields()])
-    table.time_partitioning = bigquery.TimePartitioning(type_=bigquery.TimePartitioningType.DAY, field="timestamp")
-    client.create_table(table)
-    rows = [{**row, "timestamp": row["timestamp"].isoformat() + "Z" if row["timestamp"] else None}
-            for row in crafted.crafted_rows()]
-    assert client.insert_rows_json(table_ref, rows) == []
-
-
 @pytest.fixture(scope="module")
 def emulator():
     if reason := skip_reason():
         pytest.skip(reason)
     with running_emulator(dataset_names=("measure_js",)) as emu:
-        load_crafted_events(emu.client(), f"{emu.project}.measure_js.events")
+        # the collector's table, the crafted rows streamed in
+        load_raw_events(emu.client(), f"{emu.project}.measure_js.events", crafted.crafted_rows())
         yield emu
 
 
@@ -287,8 +275,12 @@ def duckdb_figures(path) -> dict[str, list[dict]]:
 
 
 def test_duckdb_and_bigquery_give_identical_figures(full_build, warehouse_path, dagster_instance, tmp_path, monkeypatch):
+    """The same rows and the same command on both engines: `dbt build` without a window. On
+    DuckDB the raw asset loads the crafted rows (as BigQuery exports) through Dagster. (DuckDB's
+    partition runs equal its full build: test_partitions.py; BigQuery's: the next test.)"""
     monkeypatch.setenv("MEASURE_EVENTS_PATH", str(crafted.write_ndjson(tmp_path / "exports")))
-    assert_success(run_days(dagster_instance, crafted.DAY1, crafted.DAY2))
+    assert_success(run_days(dagster_instance, crafted.DAY1, crafted.DAY2, asset_selection=[RAW_EVENTS_KEY]))
+    dbt(["build"])
     duckdb = duckdb_figures(warehouse_path)
     for table in ("sessions", "daily_performance"):
         bq_rows, duck_rows = full_build[table], duckdb[table]
@@ -325,8 +317,10 @@ def test_partition_run_through_dagster_on_the_emulator(emulator, emulator_env, f
     (run,) = report["runs"]
     assert run["success"], "\n".join(run["failures"])
     assert {"staging/events_cleaned", "staging/events_sessionated", "mart/daily_performance", "core/sessions"} <= set(run["materialized"])
-    dbt_checks = {key: passed for key, passed in run["checks"].items() if not key.startswith("raw/events:")}
-    assert len(dbt_checks) > 40 and all(dbt_checks.values())
+    # every dbt test ran as an asset check; none that blocks failed (warn-severity tests may warn,
+    # as on DuckDB: the quarantine test flags the crafted row without a visitor key)
+    assert len(run["checks"]) > 40
+    assert {key: severity for key, severity in run["failed_check_severities"].items() if severity != "WARN"} == {}
     # the source checks read BigQuery through BigQueryRawEventStats: as on DuckDB, the volume of
     # 10-06 passes and the weeks-old newest event fails freshness (a warning)
     assert (run["checks"]["raw/events:raw_events_volume"], run["checks"]["raw/events:raw_events_freshness"]) == (True, False)

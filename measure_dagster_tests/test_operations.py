@@ -50,7 +50,7 @@ def test_two_runs_at_once_queue_instead_of_colliding(warehouse_path, tmp_path):
         # the backfill of two days was one run with one dbt invocation for the partitioned models
         sessions = dg.AssetKey(["core", "sessions"])
         backfill = next(run for run in runs if sessions not in (run.asset_selection or {sessions}))
-        starts = [r.event_log_entry.dagster_event.step_key for r in instance.all_logs(backfill.run_id, of_type=dg.DagsterEventType.STEP_START)]
+        starts = [r.dagster_event.step_key for r in instance.all_logs(backfill.run_id, of_type=dg.DagsterEventType.STEP_START)]
         assert starts.count("dbt_partitioned_models") == 1
     daily = {str(r["date"]): r["total_events"] for r in query(warehouse_path, "select date, total_events from mart.daily_performance")}
     assert daily == {day: figures["total_events"] for day, figures in crafted.EXPECTED_DAILY_PERFORMANCE.items()}
@@ -73,12 +73,14 @@ def test_late_exports_rerun_built_days_and_automation_follows(warehouse_path, da
         requests = late_event_exports_sensor(context)
     assert [r.partition_key for r in requests] == [crafted.DAY1]
 
+    # automation looks at what changed since its previous tick: one tick before the late run
+    before = dg.evaluate_automation_conditions(defs=defs, instance=dagster_instance)
     assert_success(run_days(dagster_instance, requests[0].partition_key))
     day1 = query(warehouse_path, "select total_events, avg_session_duration from mart.daily_performance where date = ?", [date(2026, 10, 5)])[0]
     assert day1 == {"total_events": 6, "avg_session_duration": (3600 + 300 + 1200) / 3}
 
     # raw 10-05 changed: the partitions that read it through their look-back are requested
-    result = dg.evaluate_automation_conditions(defs=defs, instance=dagster_instance)
+    result = dg.evaluate_automation_conditions(defs=defs, instance=dagster_instance, cursor=before.cursor)
     sessionated = result.get_requested_partitions(dg.AssetKey(["staging", "events_sessionated"]))
     assert crafted.DAY2 in sessionated
     assert crafted.DAY1 not in sessionated  # built in the late run already

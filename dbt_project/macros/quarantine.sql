@@ -19,6 +19,16 @@
   table locally (the loader's raw.events_rejected) and are skipped here.
 -#}
 
+{#- A var that must be a whole number >= 0 (it is pasted into SQL and test configs): anything else
+    is a compilation error, never SQL. -#}
+{% macro integer_var(name) -%}
+    {%- set value = var(name) | string | trim -%}
+    {%- if not modules.re.fullmatch('[0-9]{1,18}', value) -%}
+        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a whole number >= 0, got " ~ (value | tojson)) }}
+    {%- endif -%}
+    {{ return(value | int) }}
+{%- endmacro %}
+
 {% macro raw_text_columns() -%}
     {#- every STRING of the collector's schema (measure_dagster/raw/bq_table_schema.json) except ab_test's -#}
     {{ return(['event_type', 'event_name', 'parameters', 'user_agent', 'url', 'referrer', 'client_id',
@@ -38,7 +48,7 @@
             coalesce(length({{ column }}), 0),
             {%- endfor %}
             {{ max_length_in_records('ab_test', ['name', 'variant', 'def']) }}
-        ) > {{ var('max_value_length') | int }} then 'value too long'
+        ) > {{ integer_var('max_value_length') }} then 'value too long'
         when nullif(parameters, '') is not null and not coalesce({{ is_json_object('parameters') }}, false) then 'malformed parameters'
     end
 {%- endmacro %}

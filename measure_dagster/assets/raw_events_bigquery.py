@@ -9,12 +9,15 @@ version is its row count: rows that arrive late change it, so Dagster sees the p
 downstream of that day as stale, and declarative automation can re-run them.
 
 Observations are runs of their own (the UI's "Observe", a schedule, a sensor): the daily job
-selects `AssetSelection.all()`, which leaves external assets out, so it runs the dbt models only.
+selects `AssetSelection.all()`, which leaves external assets out, so it runs the dbt models (and
+the source checks, selected explicitly in jobs.py). An observation logs one AssetObservation per
+day and returns no output; in a run that also selected assets downstream of raw/events, those
+would be skipped, so observe on its own.
 
 The two queries are plain functions, so the source checks run exactly the same SQL
 (BigQueryRawEventStats below is the BigQuery flavour of resources.RawEventStats):
 
-- newest_event_timestamp(client, table_ref)
+- newest_event_timestamp(client, table_ref, since=...)  (newest_event(): last week, else history)
 - daily_event_counts(client, table_ref, start_date, end_date)
 
 Both filter on `timestamp`, the partitioning column, with constant bounds passed as query

@@ -12,6 +12,7 @@ from datetime import date
 
 import dagster as dg
 from dagster_dbt import DbtCliInvocation
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from measure_dagster import settings
 from measure_dagster.resources import DuckDBWarehouse
@@ -91,7 +92,14 @@ def stream_with_table_metadata(invocation: DbtCliInvocation, context: dg.AssetEx
     if not settings.is_local():
         yield from invocation.stream().fetch_row_counts().fetch_column_metadata()
         return
-    events = list(invocation.stream())  # the stream ends when dbt has exited and released the file
+    # the stream ends when dbt has exited and released the file; when dbt failed (an error-severity
+    # test), what it did report still goes out (the failed checks first of all), then the error
+    events, dbt_failure = [], None
+    try:
+        for event in invocation.stream():
+            events.append(event)
+    except DagsterDbtCliRuntimeError as error:
+        dbt_failure = error
     with warehouse.connect(read_only=True) as con:
         built_daily_performance = False
         for event in events:
@@ -103,3 +111,5 @@ def stream_with_table_metadata(invocation: DbtCliInvocation, context: dg.AssetEx
         if built_daily_performance:
             for observation in _daily_active_users_observations(con, context):
                 context.log_event(observation)
+    if dbt_failure is not None:
+        raise dbt_failure

@@ -6,13 +6,22 @@ re-running a load is idempotent and a failed load leaves the table as it was.
 BigQuery exports come as newline-delimited JSON (optionally gzipped) or Parquet. JSON exports
 write TIMESTAMP as `2026-10-05 09:00:00.000000 UTC`; hand-made files tend to use ISO 8601 with an
 offset; Parquet exports hold a UTC-adjusted timestamp (TIMESTAMPTZ in DuckDB). All of them end up
-as a naive TIMESTAMP holding UTC wall time. Rows without a usable timestamp cannot be placed in
-any window, so they go to `raw.events_rejected` instead of being dropped silently.
+as a naive TIMESTAMP holding UTC wall time. Rows that cannot be placed in any partition go to
+`raw.events_rejected` with the reason instead of being dropped silently: no timestamp, an
+unparseable one, one before 2000-01-01 or before the first partition, or one in the future.
+
+A file that cannot be read as a whole (not NDJSON, a line that is not a JSON object or not
+UTF-8, a broken Parquet or gzip file) is an error naming the file and, where it can, the line:
+exports are machine-written, so such a file is damaged, and loading the rest of it would hide
+that. Nothing is loaded then (the transaction rolls back).
 """
 
 from __future__ import annotations
 
+import codecs
 import glob
+import gzip
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -25,6 +34,8 @@ from measure_dagster.raw import generator, schema
 
 EVENT_FILE_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz", ".parquet")
 REJECTED_TABLE = "raw.events_rejected"
+# Older than any real Measure.js event: a broken clock or a default value (1970-01-01).
+MIN_EVENT_TIME = datetime(2000, 1, 1)
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -33,11 +44,16 @@ class EventFilesError(ValueError):
     """The configured events path, or one of the files it names, cannot be used."""
 
 
+class NoEventsError(EventFilesError):
+    """The files hold no event for the window being loaded (a missing export?)."""
+
+
 @dataclass
 class LoadReport:
     rows_loaded: int
     rows_rejected: int
     files: list[str] = field(default_factory=list)
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
 
 
 def _is_event_file(name: str) -> bool:
@@ -164,28 +180,74 @@ def _parquet_select(con: duckdb.DuckDBPyConnection, file: str) -> str:
     return f"select ? as __source_file, {', '.join(exprs)} from read_parquet(?)"
 
 
-def _stage_file(con: duckdb.DuckDBPyConnection, file: str, start: datetime | None, end: datetime | None) -> None:
+def _stage_file(con: duckdb.DuckDBPyConnection, file: str, start: datetime | None, end: datetime | None,
+                usable_from: datetime, usable_until: datetime) -> None:
+    """Stage the file's rows of the window, and those to reject (outside every partition)."""
     cond, params = _window('"timestamp"', start, end)
     try:
         select = _parquet_select(con, file) if file.lower().endswith(".parquet") else _json_select()
-        con.execute(f'insert into {_STAGE} by name select * from ({select}) where "timestamp" is null or ({cond})',
-                    [file, file, *params])
+        con.execute(f'insert into {_STAGE} by name select * from ({select}) '
+                    f'where "timestamp" is null or ({cond}) or "timestamp" < ? or "timestamp" > ?',
+                    [file, file, *params, usable_from, usable_until])
     except duckdb.Error as exc:
-        message = str(exc).strip().splitlines()[0]
-        raise EventFilesError(f"cannot read events file {file!r}: {message}") from None
+        raise EventFilesError(_unreadable_file_message(file, exc)) from None
+
+
+def _open_text_lines(file: str):
+    return gzip.open(file, "rb") if file.lower().endswith(".gz") else open(file, "rb")
+
+
+def _first_bad_json_line(file: str, max_lines: int = 10_000_000) -> str | None:
+    """Where an NDJSON file stops being one JSON object per line, in words; None if nowhere."""
+    try:
+        with _open_text_lines(file) as handle:
+            for number, raw in enumerate(handle, start=1):
+                if number > max_lines:
+                    return None
+                if not raw.strip():
+                    continue
+                try:
+                    text = codecs.decode(raw, "utf-8")
+                except UnicodeDecodeError as error:
+                    return f"line {number} is not valid UTF-8 (byte {error.start + 1} of the line)"
+                try:
+                    value = json.loads(text)
+                except ValueError as error:
+                    return f"line {number} is not valid JSON ({error.msg} at column {error.colno})"
+                if not isinstance(value, dict):
+                    return f"line {number} is not a JSON object"
+    except (OSError, EOFError) as error:  # gzip: truncated or not gzip at all
+        return f"cannot be decompressed ({error})"
+    return None
+
+
+def _unreadable_file_message(file: str, exc: Exception) -> str:
+    engine_message = str(exc).strip().splitlines()[0]
+    problem = None if file.lower().endswith(".parquet") else _first_bad_json_line(file)
+    if problem:
+        return f"events file {file!r} is malformed: {problem}; nothing was loaded (fix or remove the file)"
+    return f"cannot read events file {file!r}: {engine_message}"
 
 
 def load_window_from_files(con: duckdb.DuckDBPyConnection, path: str, start: datetime | None,
-                           end: datetime | None, target: str = "raw.events") -> LoadReport:
+                           end: datetime | None, target: str = "raw.events", *,
+                           first_partition: datetime | date | None = None, now: datetime | None = None,
+                           require_events: bool = False) -> LoadReport:
     """Replace [start, end) of `target` with the events in the files named by `path`.
 
-    Rows with a missing or unparseable timestamp go to raw.events_rejected, replacing the rows
-    rejected earlier from the same files.
+    Rows that no partition can hold go to raw.events_rejected, replacing the rows rejected
+    earlier from the same files (so every load records them again, whatever its window): a
+    missing or unparseable timestamp, one before 2000-01-01 or before `first_partition`, one
+    after `now` (default: the current time). With `require_events`, a window without any event
+    raises NoEventsError and changes nothing.
     """
     files = resolve_event_files(path)
     start, end = _naive_utc(start), _naive_utc(end)
     if start is not None and end is not None and start > end:
         raise ValueError(f"window start {start} is after its end {end}")
+    first_partition = _naive_utc(first_partition)
+    usable_from = max(MIN_EVENT_TIME, first_partition) if first_partition is not None else MIN_EVENT_TIME
+    usable_until = _naive_utc(now) or datetime.now(timezone.utc).replace(tzinfo=None)
     table = _prepare(con, target)
     names = schema.column_names()
     column_list = ", ".join(_q(n) for n in names)
@@ -197,27 +259,41 @@ def load_window_from_files(con: duckdb.DuckDBPyConnection, path: str, start: dat
         stage_cols = ", ".join(f"{_q(n)} {t}" for n, t in _stage_columns().items())
         con.execute(f"create or replace temp table {_STAGE} ({stage_cols})")
         for file in files:
-            _stage_file(con, file, start, end)
+            _stage_file(con, file, start, end, usable_from, usable_until)
 
         cond, params = _window('"timestamp"', start, end)
+        usable = '"timestamp" >= ? and "timestamp" <= ?'
+        if require_events and not con.execute(
+                f"select count(*) from {_STAGE} where {cond} and {usable}", [*params, usable_from, usable_until]).fetchall()[0][0]:
+            raise NoEventsError(f"no events between {start or 'the beginning'} and {end or 'now'} (UTC) in "
+                                f"{len(files)} events file(s) of {path!r}: is the export of that day missing?")
         con.execute(f"delete from {table} where {cond}", params)
         rows_loaded = con.execute(
-            f'insert into {table} ({column_list}) select {column_list} from {_STAGE} where "timestamp" is not null'
+            f'insert into {table} ({column_list}) select {column_list} from {_STAGE} where {cond} and {usable}',
+            [*params, usable_from, usable_until],
         ).fetchall()[0][0]
 
         con.execute(f"delete from {REJECTED_TABLE} where source_file in (select unnest(?::VARCHAR[]))", [files])
         rows_rejected = con.execute(f"""
             insert into {REJECTED_TABLE} (source_file, reason, raw_record, loaded_at)
             select __source_file,
-                   case when __ts_raw is null then 'missing timestamp' else 'unparseable timestamp' end,
+                   case when __ts_raw is null then 'missing timestamp'
+                        when "timestamp" is null then 'unparseable timestamp'
+                        when "timestamp" < ? then 'timestamp before 2000-01-01'
+                        when "timestamp" < ? then 'timestamp before the first partition'
+                        else 'timestamp in the future' end,
                    {raw_record}, current_timestamp::TIMESTAMP
-            from {_STAGE} where "timestamp" is null""").fetchall()[0][0]
+            from {_STAGE} where "timestamp" is null or "timestamp" < ? or "timestamp" > ?""",
+            [MIN_EVENT_TIME, usable_from, usable_from, usable_until]).fetchall()[0][0]
+        by_reason = dict(con.execute(
+            f"select reason, count(*) from {REJECTED_TABLE} where source_file in (select unnest(?::VARCHAR[])) group by 1",
+            [files]).fetchall())
         con.execute(f"drop table {_STAGE}")
         con.commit()
     except BaseException:
         con.rollback()
         raise
-    return LoadReport(rows_loaded=rows_loaded, rows_rejected=rows_rejected, files=files)
+    return LoadReport(rows_loaded=rows_loaded, rows_rejected=rows_rejected, files=files, rejected_by_reason=by_reason)
 
 
 def load_window_from_generator(con: duckdb.DuckDBPyConnection, start_day: date, end_day_exclusive: date,
@@ -259,7 +335,6 @@ def event_days_in_files(files: list[str]) -> set[date]:
                     f'select distinct cast("timestamp" as date) from ({select}) where "timestamp" is not null', [file, file]
                 ).fetchall()
             except duckdb.Error as exc:
-                message = str(exc).strip().splitlines()[0]
-                raise EventFilesError(f"cannot read events file {file!r}: {message}") from None
+                raise EventFilesError(_unreadable_file_message(file, exc)) from None
             days.update(row[0] for row in rows)
     return days

@@ -28,6 +28,13 @@
     ({{ epoch_micros(end_ts) }} - {{ epoch_micros(start_ts) }}) / 1000000.0
 {%- endmacro %}
 
+{#- Mean of the seconds between two timestamps over a group (an aggregate). The microseconds are
+    summed as integers, exactly, and divided once: a float average depends on the order rows are
+    added in, which differs between runs and engines in the last digit. -#}
+{% macro avg_seconds_between(start_ts, end_ts) -%}
+    (sum({{ epoch_micros(end_ts) }} - {{ epoch_micros(start_ts) }}) / nullif(count({{ end_ts }}), 0) / 1000000.0)
+{%- endmacro %}
+
 {#- The first capturing group of a regular expression (RE2 on both engines; the pattern must have
     exactly one capturing group, BigQuery's rule). NULL when there is no match or it is empty
     (DuckDB returns '' for no match, BigQuery NULL). -#}
@@ -66,9 +73,12 @@
     coalesce((select max(greatest({% for f in fields %}coalesce(length(record.{{ adapter.quote(f) }}), 0){{ ', ' if not loop.last }}{% endfor %}))
               from unnest({{ array }}) as record), 0)
 {%- endmacro %}
+{#- list functions, not a correlated subquery over unnest: DuckDB decorrelates that into a join
+    over every row, 50x slower at 1M events (BENCHMARKS.md) -#}
 {% macro duckdb__max_length_in_records(array, fields) -%}
-    coalesce((select max(greatest({% for f in fields %}coalesce(length(elements.record.{{ adapter.quote(f) }}), 0){{ ', ' if not loop.last }}{% endfor %}))
-              from unnest({{ array }}) as elements(record)), 0)
+    coalesce(list_max(list_transform({{ array }}, lambda record: greatest(
+        {%- for f in fields %}coalesce(length(record.{{ adapter.quote(f) }}), 0){{ ', ' if not loop.last }}{% endfor -%}
+    ))), 0)
 {%- endmacro %}
 
 {#- Midnight (UTC) starting the current day, as a timestamp comparable with event timestamps. -#}

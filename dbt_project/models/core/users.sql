@@ -25,7 +25,7 @@ visitor_events as (
 -- each session counts once, whatever its number of events (the specification averaged over events)
 visitor_sessions as (
 
-    select visitor_key, avg(session_duration) as avg_session_duration
+    select visitor_key, {{ avg_seconds_between('session_start', 'session_end') }} as avg_session_duration
     from {{ ref('sessions') }}
     group by 1
 

@@ -62,7 +62,7 @@ daily_sessions as (
     select
         cast(session_start as date) as date,
         count(*) as sessions_started,
-        avg({{ seconds_between('session_start', 'session_end') }}) as avg_session_duration
+        {{ avg_seconds_between('session_start', 'session_end') }} as avg_session_duration
     from session_spans
     group by 1
 

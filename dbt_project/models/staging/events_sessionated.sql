@@ -71,12 +71,15 @@ timeline as (
 
 ),
 
+-- Events of one visitor at the same instant are ordered by event_id in both windows below: with
+-- the timestamp alone the two windows could order them differently, and the running sum would
+-- then split or join sessions differently from one run to the next.
 gaps as (
 
     select
         *,
         {{ epoch_micros('timestamp') }}
-            - lag({{ epoch_micros('timestamp') }}) over (partition by visitor_key order by timestamp) as gap_micros
+            - lag({{ epoch_micros('timestamp') }}) over (partition by visitor_key order by timestamp, event_id) as gap_micros
     from timeline
 
 ),
@@ -86,7 +89,7 @@ session_numbers as (
     select
         *,
         sum(case when gap_micros is null or gap_micros > {{ timeout_micros }} then 1 else 0 end)
-            over (partition by visitor_key order by timestamp rows between unbounded preceding and current row)
+            over (partition by visitor_key order by timestamp, event_id rows between unbounded preceding and current row)
             as visitor_session_number
     from gaps
 
