@@ -10,6 +10,8 @@ BIN := $(VENV)/bin
 export PATH := $(BIN):$(PATH)
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+# resolved as Dagster resolves it: the manifest's partial-parse state then holds for its dbt runs
+export MEASURE_DUCKDB_PATH ?= $(CURDIR)/data/measure.duckdb
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
@@ -26,9 +28,10 @@ $(BIN)/.installed: pyproject.toml uv.lock
 
 install: $(BIN)/.installed
 
-# dbt's manifest.json, which the code location reads.
+# dbt's manifest.json, which the code location reads (with --target as Dagster passes it, so
+# that dbt's partial-parse state stays valid for the runs).
 manifest: install
-	cd dbt_project && $(BIN)/dbt parse --quiet --profiles-dir .
+	cd dbt_project && $(BIN)/dbt parse --quiet --profiles-dir . --target $${MEASURE_TARGET:-local}
 
 sample: manifest
 	$(BIN)/measure-dagster load-sample

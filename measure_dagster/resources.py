@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import re
 import sys
@@ -9,10 +10,12 @@ import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+from packaging import version
 from pydantic import Field
 from dagster_dbt import DbtCliResource
 
@@ -109,6 +112,25 @@ def _has_raw_events(con) -> bool:
     ).fetchall()[0][0])
 
 
+class ProjectDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt resource, without what every run pays for nothing here: a `dbt --version`
+    subprocess (a dbt start-up, ~5 s; dbt runs from this environment, so its version is the
+    installed dbt-core's; another executable is still asked), and locally the in-process adapter."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        if Path(self.dbt_executable).parent == Path(sys.executable).parent:
+            return version.parse(importlib.metadata.version("dbt-core"))
+        return DbtCliResource._cli_version.func(self)
+
+    def _initialize_dbt_core_adapter(self, args):
+        # the in-process adapter only serves fetch_row_counts/fetch_column_metadata, which run on
+        # BigQuery; locally table_metadata.py reads DuckDB itself (loading it costs ~2 s a step)
+        if settings.is_local():
+            return None
+        return super()._initialize_dbt_core_adapter(args)
+
+
 def _dbt_executable() -> str:
     # the dbt next to this interpreter (.venv/bin/dbt), so PATH need not include the venv
     candidate = Path(sys.executable).with_name("dbt")
@@ -144,7 +166,7 @@ def build_resources() -> dict[str, object]:
     settings.export_for_dbt()
     warehouse = DuckDBWarehouse()
     resources = {
-        "dbt": DbtCliResource(
+        "dbt": ProjectDbtCliResource(
             project_dir=dbt_project,
             target=settings.target(),
             dbt_executable=_dbt_executable(),

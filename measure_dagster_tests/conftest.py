@@ -31,7 +31,8 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 def pytest_configure(config):
     # the manifest and partial-parse state the code location and every dbt invocation start from
     subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "parse", "--quiet", "--profiles-dir", "."],
+        # --target as Dagster passes it: dbt's partial-parse state holds only for the same target
+        [str(Path(sys.executable).with_name("dbt")), "parse", "--quiet", "--profiles-dir", ".", "--target", "local"],
         cwd=REPO_ROOT / "dbt_project",
         check=True,
     )

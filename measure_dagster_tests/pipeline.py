@@ -45,7 +45,7 @@ def query(path: Path, sql: str, params=None) -> list[dict]:
 
 def dbt(args: list[str]) -> str:
     """Run dbt directly (for what is not Dagster's: full refresh reference, run-operations, docs)."""
-    completed = subprocess.run([str(Path(sys.executable).with_name("dbt")), *args, "--profiles-dir", "."],
+    completed = subprocess.run([str(Path(sys.executable).with_name("dbt")), *args, "--profiles-dir", ".", "--target", "local"],
                                cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stdout[-3000:]
     return completed.stdout
