@@ -59,6 +59,9 @@ def test_ndjson_exports_one_run_for_both_days(warehouse_path, dagster_instance, 
     quarantine = evaluations["events_quarantine_rows"]
     assert (quarantine.passed, quarantine.metadata["dagster_dbt/failed_row_count"].value) == (False, 1)
     assert "assert_positive_session_duration" in evaluations
+    # a test between the partitioned and the full-history half is a check too, on the model it is defined on
+    relationships = evaluations["relationships_sessions_session_id__session_id__ref_events_sessionated_"]
+    assert (relationships.asset_key, relationships.passed) == (dg.AssetKey(["core", "sessions"]), True)
 
     # what the UI shows on the materializations: row count, column schema, a preview, DAU per day
     materializations = {e.asset_key: e.materialization for e in result.get_asset_materialization_events()}

@@ -6,6 +6,7 @@ parsing valid), and a backfill of any range is a single dbt invocation (Backfill
 users, clients, ...) are unpartitioned and rebuilt after the partitions they read.
 """
 
+import json
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -17,6 +18,21 @@ from measure_dagster.resources import DUCKDB_POOL, DuckDBWarehouse
 from measure_dagster.translator import PARTITIONED_TAG, MeasureDbtTranslator
 
 PARTITIONED_SELECTION = f"tag:{PARTITIONED_TAG}"
+
+
+def full_history_selection() -> str:
+    """The models without the `partitioned` tag, by name, with their tests.
+
+    Not `--exclude tag:partitioned`: dagster-dbt excludes eagerly, which would drop a test
+    between both halves (relationships sessions -> events_sessionated) from both, so it would
+    never be an asset check. Selected by name, the halves' tests follow their models: that
+    test is a check on sessions, run by the full-history step (dbt's buildable selection).
+    """
+    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"].values()
+    return " ".join(sorted(
+        "fqn:" + ".".join(node["fqn"]) for node in nodes
+        if node["resource_type"] in ("model", "seed", "snapshot") and PARTITIONED_TAG not in node["tags"]
+    ))
 
 
 def partition_window_args(context: dg.AssetExecutionContext) -> list[str]:
@@ -42,7 +58,7 @@ def dbt_partitioned_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    exclude=PARTITIONED_SELECTION,
+    select=full_history_selection(),
     dagster_dbt_translator=MeasureDbtTranslator(),
     pool=DUCKDB_POOL,
     name="dbt_full_history_models",
