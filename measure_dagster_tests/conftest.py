@@ -55,10 +55,11 @@ def warehouse_path(monkeypatch) -> Path:
 
 
 @pytest.fixture
-def dagster_instance(tmp_path):
+def dagster_instance():
+    """An in-memory Dagster instance: runs, event log, asset state. (On-disk storage and compute
+    log capture would add ~20 % to every run; the tests that need an instance on disk, the
+    concurrency and CLI tests, make their own DAGSTER_HOME.)"""
     import dagster as dg
 
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    with dg.instance_for_test(temp_dir=str(home)) as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         yield instance

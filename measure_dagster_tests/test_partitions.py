@@ -15,7 +15,7 @@ from measure_dagster.raw import schema
 from measure_dagster_tests import crafted_events as crafted
 from measure_dagster_tests.pipeline import assert_success, dbt, query, run_days
 
-DAYS = ["2026-10-03", "2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07"]
+DAYS = ["2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07"]
 RAW = dg.AssetKey(["raw", "events"])
 TABLES = [
     "staging.events_cleaned", "staging.event_blocks", "staging.events_sessionated", "staging.user_map",
