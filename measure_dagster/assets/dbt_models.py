@@ -6,10 +6,9 @@ parsing valid), and a backfill of any range is a single dbt invocation (Backfill
 users, clients, ...) are unpartitioned and rebuilt after the partitions they read.
 """
 
-import json
-
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt.dbt_manifest import read_manifest_path
 
 from measure_dagster.partitions import daily_partitions
 from measure_dagster.project import dbt_project
@@ -28,7 +27,8 @@ def full_history_selection() -> str:
     never be an asset check. Selected by name, the halves' tests follow their models: that
     test is a check on sessions, run by the full-history step (dbt's buildable selection).
     """
-    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"].values()
+    # dagster-dbt's cached read: the @dbt_assets below reuse this parse of the manifest
+    nodes = read_manifest_path(dbt_project.manifest_path)["nodes"].values()
     return " ".join(sorted(
         "fqn:" + ".".join(node["fqn"]) for node in nodes
         if node["resource_type"] in ("model", "seed", "snapshot") and PARTITIONED_TAG not in node["tags"]
