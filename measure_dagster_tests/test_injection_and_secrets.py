@@ -82,12 +82,18 @@ def test_crafted_environment_values_are_refused(monkeypatch):
         "MEASURE_TARGET": ("local; drop table raw.events", settings.target),
         "MEASURE_DUCKDB_LOCK_TIMEOUT_SECONDS": ("1; --", settings.duckdb_lock_timeout_seconds),
         "MEASURE_DUCKDB_PATH": ('/tmp/x"; drop table raw.events; --.duckdb', settings.duckdb_path),
+        # dbt-duckdb pastes the profile's settings into SET statements
+        "MEASURE_DUCKDB_MEMORY_LIMIT": ("3GB'; drop table raw.events; --", settings.validate_duckdb_memory_limit),
     }
     for name, (value, read) in crafted_values.items():
         monkeypatch.setenv(name, value)
         with pytest.raises(ValueError, match=name):
             read()
         monkeypatch.undo()
+    for size in ("3GB", "512MiB", "2.5 GB"):
+        monkeypatch.setenv("MEASURE_DUCKDB_MEMORY_LIMIT", size)
+        settings.validate_duckdb_memory_limit()
+    monkeypatch.delenv("MEASURE_DUCKDB_MEMORY_LIMIT")
     # BigQuery names become identifiers in dbt's SQL: refused by name, the value not repeated
     for name, value in (("MEASURE_BQ_RAW_DATASET", "measure_js`; drop table x; --"), ("MEASURE_BQ_PROJECT", "p`.`d"),
                         ("MEASURE_BQ_DATASET", "analytics; select 1"), ("MEASURE_BQ_LOCATION", "US' --")):
