@@ -233,8 +233,9 @@ class Bench:
     def backfill(self) -> dict:
         fresh_copy(self.raw)
         select = ",".join(["staging/events_cleaned", "staging/events_quarantine", "staging/event_blocks",
-                           "staging/events_sessionated", "core/users_incremental", "mart/daily_performance",
-                           "mart/daily_performance_partitioned"])
+                           "staging/events_sessionated", "core/session_aggregates", "core/users_incremental",
+                           "mart/daily_performance", "mart/daily_performance_partitioned", "mart/top_pages",
+                           "mart/traffic_by_country"])
         result = measured([DAGSTER, "asset", "materialize", "-m", "measure_dagster.definitions", "--select", select,
                            "--partition-range", f"{self.first.isoformat()}...{self.last.isoformat()}"], self.env)
         result["seconds"] = result["wall_seconds"]

@@ -20,8 +20,9 @@ from measure_dagster_tests import crafted_events as crafted
 from measure_dagster_tests.pipeline import assert_success, query, run_days
 
 PARTITIONED_SELECTION = ",".join([
-    "raw/events", "staging/events_cleaned", "staging/event_blocks", "staging/events_sessionated",
-    "core/users_incremental", "mart/daily_performance", "mart/daily_performance_partitioned",
+    "raw/events", "staging/events_cleaned", "staging/events_quarantine", "staging/event_blocks",
+    "staging/events_sessionated", "core/session_aggregates", "core/users_incremental", "mart/daily_performance",
+    "mart/daily_performance_partitioned", "mart/top_pages", "mart/traffic_by_country",
 ])
 
 

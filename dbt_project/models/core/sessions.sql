@@ -1,142 +1,17 @@
 {#-
-  One row per human session. Bot events stay in staging and are left out here.
+  One row per human session (core.session_aggregates, rebuilt daily over all sessions), with
+  what depends on the visitor's other sessions:
   - user_id: a user_id seen on the visitor applies to all of its sessions (staging/user_map)
-  - source / medium / campaign: from the landing URL and the first event's referrer
-    (macros/traffic_source.sql, rules in the vars click_ids, search_engines, internal_referrers);
-    a direct session inherits them from the visitor's last non-direct session of the
-    `direct_attribution_days` before it (is_inherited_source)
-  - landing_page / exit_page: URL of the first / last event without tracking parameters
-  - one count column per entry of var session_metrics (trusted SQL conditions from the
-    project's configuration, pasted as they are)
+  - source / medium / campaign: a direct session inherits them from the visitor's last
+    non-direct session of the `direct_attribution_days` before it (is_inherited_source)
 -#}
 {%- set session_metrics = var('session_metrics', {}) or {} -%}
-{%- set reserved_columns = [
-    'session_id', 'visitor_key', 'client_id', 'user_id', 'session_start', 'session_end', 'session_date',
-    'session_duration', 'events', 'pageviews', 'unique_pages', 'landing_page', 'exit_page', 'referrer',
-    'country', 'device_type', 'event_names', 'source', 'medium', 'campaign', 'is_inherited_source',
-    'landing_url', 'session_user_id',
-] -%}
-{%- for name in session_metrics -%}
-    {%- if not modules.re.fullmatch('[a-z_][a-z0-9_]*', name | string) or name in reserved_columns -%}
-        {{ exceptions.raise_compiler_error("var session_metrics: " ~ (name | tojson) ~ " is not a usable column name (lower-case letters, digits, _; not a column of sessions)") }}
-    {%- endif -%}
-{%- endfor -%}
 {%- set attribution_micros = (var('direct_attribution_days') | int) * 86400 * 1000000 -%}
 
-with events as (
+with session_aggregates as (
 
-    select
-        *,
-        -- the URL without tracking parameters (utm_*, click ids)
-        {{ strip_tracking_parameters('url') }} as page
-    from {{ ref('events_sessionated') }}
-    where not is_bot
-
-),
-
-ordered_events as (
-
-    select
-        *,
-        row_number() over (partition by session_id order by timestamp, event_id) as position_in_session,
-        row_number() over (partition by session_id order by timestamp desc, event_id desc) as position_from_end
-    from events
-
-),
-
-event_names as (
-
-    select distinct session_id, event_name
-    from events
-    where event_name is not null
-
-),
-
-session_event_names as (
-
-    select
-        session_id,
-        {{ dbt.listagg('event_name', "', '", 'order by event_name') }} as event_names
-    from event_names
-    group by 1
-
-),
-
-aggregated as (
-
-    select
-        session_id,
-        visitor_key,
-        max(client_id) as client_id,
-        min(session_start) as session_start,
-        max(timestamp) as session_end,
-        count(*) as events,
-        count(case when event_name = 'pageview' then 1 end) as pageviews,
-        count(distinct page) as unique_pages,
-        max(case when position_in_session = 1 then url end) as landing_url,
-        max(case when position_in_session = 1 then page end) as landing_page,
-        max(case when position_from_end = 1 then page end) as exit_page,
-        max(case when position_in_session = 1 then referrer end) as referrer,
-        max(case when position_in_session = 1 then country end) as country,
-        max(case when position_in_session = 1 then device_type end) as device_type,
-        max(user_id) as session_user_id
-        {%- for name, condition in session_metrics.items() %},
-        count(case when ({{ condition }}) then 1 end) as {{ name }}
-        {%- endfor %}
-    from ordered_events
-    group by 1, 2
-
-),
-
--- traffic source, step by step (macros/traffic_source.sql)
-landing_signals as (
-
-    select
-        session_id,
-        {{ url_host('landing_url') }} as landing_host,
-        {{ url_host('referrer') }} as referrer_host,
-        {{ url_parameter('landing_url', 'utm_source') }} as utm_source,
-        {{ url_parameter('landing_url', 'utm_medium') }} as utm_medium,
-        {{ url_parameter('landing_url', 'utm_campaign') }} as utm_campaign,
-        {{ click_id_of('landing_url') }} as click_id
-    from aggregated
-
-),
-
-referrer_signals as (
-
-    select
-        *,
-        {{ search_engine_of('referrer_host') }} as search_engine,
-        {{ is_external_referrer('referrer_host', 'landing_host') }} as is_external
-    from landing_signals
-
-),
-
-rule_sources as (
-
-    select
-        *,
-        {{ rule_source('click_id', 'search_engine', 'is_external', 'referrer_host') }} as rule_source,
-        {{ rule_medium('click_id', 'search_engine', 'is_external') }} as rule_medium
-    from referrer_signals
-
-),
-
-own_sources as (
-
-    select
-        aggregated.session_id,
-        aggregated.visitor_key,
-        aggregated.session_start,
-        coalesce(rule_sources.utm_source, rule_sources.rule_source,
-                 case when rule_sources.utm_medium is not null then '(not set)' else '(direct)' end) as source,
-        coalesce(rule_sources.utm_medium, rule_sources.rule_medium,
-                 case when rule_sources.utm_source is not null then '(not set)' else '(none)' end) as medium,
-        rule_sources.utm_campaign as campaign,
-        rule_sources.utm_source is null and rule_sources.utm_medium is null and rule_sources.rule_source is null as is_direct
-    from aggregated
-    inner join rule_sources on aggregated.session_id = rule_sources.session_id
+    select *
+    from {{ ref('session_aggregates') }}
 
 ),
 
@@ -154,8 +29,8 @@ inherited_sources as (
             row_number() over (
                 partition by direct_session.session_id order by earlier.session_start desc, earlier.session_id desc
             ) as recency
-        from own_sources as direct_session
-        inner join own_sources as earlier
+        from session_aggregates as direct_session
+        inner join session_aggregates as earlier
             on earlier.visitor_key = direct_session.visitor_key
             and not earlier.is_direct
             and earlier.session_start < direct_session.session_start
@@ -167,34 +42,32 @@ inherited_sources as (
 )
 
 select
-    aggregated.session_id,
-    aggregated.visitor_key,
-    aggregated.client_id,
+    session_aggregates.session_id,
+    session_aggregates.visitor_key,
+    session_aggregates.client_id,
     -- a user_id seen on the visitor applies to all of its sessions, also those before the login
-    coalesce(aggregated.session_user_id, visitor_users.user_id) as user_id,
-    aggregated.session_start,
-    aggregated.session_end,
-    cast(aggregated.session_start as date) as session_date,
-    {{ seconds_between('aggregated.session_start', 'aggregated.session_end') }} as session_duration,
-    aggregated.events,
-    aggregated.pageviews,
-    aggregated.unique_pages,
-    aggregated.landing_page,
-    aggregated.exit_page,
-    aggregated.referrer,
-    aggregated.country,
-    aggregated.device_type,
-    session_event_names.event_names,
-    coalesce(inherited_sources.source, own_sources.source) as source,
-    coalesce(inherited_sources.medium, own_sources.medium) as medium,
-    case when inherited_sources.session_id is not null then inherited_sources.campaign else own_sources.campaign end as campaign,
+    coalesce(session_aggregates.session_user_id, visitor_users.user_id) as user_id,
+    session_aggregates.session_start,
+    session_aggregates.session_end,
+    session_aggregates.session_date,
+    {{ seconds_between('session_aggregates.session_start', 'session_aggregates.session_end') }} as session_duration,
+    session_aggregates.events,
+    session_aggregates.pageviews,
+    session_aggregates.unique_pages,
+    session_aggregates.landing_page,
+    session_aggregates.exit_page,
+    session_aggregates.referrer,
+    session_aggregates.country,
+    session_aggregates.device_type,
+    session_aggregates.event_names,
+    coalesce(inherited_sources.source, session_aggregates.source) as source,
+    coalesce(inherited_sources.medium, session_aggregates.medium) as medium,
+    case when inherited_sources.session_id is not null then inherited_sources.campaign else session_aggregates.campaign end as campaign,
     inherited_sources.session_id is not null as is_inherited_source
     {%- for name in session_metrics %},
-    aggregated.{{ name }}
+    session_aggregates.{{ name }}
     {%- endfor %}
-from aggregated
-inner join own_sources on aggregated.session_id = own_sources.session_id
-left join inherited_sources on aggregated.session_id = inherited_sources.session_id
+from session_aggregates
+left join inherited_sources on session_aggregates.session_id = inherited_sources.session_id
 left join {{ ref('user_map') }} as visitor_users
-    on visitor_users.is_current_user and aggregated.visitor_key = visitor_users.visitor_key
-left join session_event_names on aggregated.session_id = session_event_names.session_id
+    on visitor_users.is_current_user and session_aggregates.visitor_key = visitor_users.visitor_key

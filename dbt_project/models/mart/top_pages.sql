@@ -1,3 +1,14 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=window_incremental_strategy(),
+        window_column='date',
+        partition_by=bigquery_day_partition('date'),
+        on_schema_change='fail',
+        tags=['partitioned'],
+    )
+}}
+
 {#-
   The specification's "Top Pages by Views" per UTC date and page, for every date (the analysis
   top_pages_last_7_days.sql has the window and the top 20). A page is the URL without tracking
@@ -16,6 +27,7 @@ with pageviews as (
     where event_name = 'pageview'
       and url is not null
       and not is_bot
+      and {{ in_partition_window('event_date') }}
 
 )
 

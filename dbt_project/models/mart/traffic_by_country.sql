@@ -1,3 +1,14 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=window_incremental_strategy(),
+        window_column='date',
+        partition_by=bigquery_day_partition('date'),
+        on_schema_change='fail',
+        tags=['partitioned'],
+    )
+}}
+
 {#-
   The specification's "Traffic by Country" per UTC date and country, for every date (the
   analysis traffic_by_country_last_30_days.sql has the window). Human events only; events
@@ -15,4 +26,5 @@ select
     count(distinct session_id) as sessions
 from {{ ref('events_sessionated') }}
 where not is_bot
+  and {{ in_partition_window('event_date') }}
 group by 1, 2, 3
