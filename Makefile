@@ -1,7 +1,7 @@
 # make dev   install, prepare the dbt manifest, load sample data, start the Dagster UI
 # make run   install and materialize the whole graph on the embedded DuckDB
 # make test  install and run the whole test suite
-# make bench benchmarks (bench/)
+# make bench benchmarks (bench/; options: make bench BENCH_ARGS="--events 1000000 --repeat 1")
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -52,7 +52,7 @@ test: manifest browser bq-emulator
 	$(BIN)/pytest
 
 bench: manifest
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf dbt_project/target data dagster_home/storage dagster_home/history dagster_home/schedules dagster_home/logs
