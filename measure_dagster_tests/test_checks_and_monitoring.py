@@ -23,11 +23,6 @@ def materialized_keys(result: dg.ExecuteInProcessResult) -> set[dg.AssetKey]:
     return {event.asset_key for event in result.get_asset_materialization_events()}
 
 
-def succeeded(result: dg.ExecuteInProcessResult) -> dg.ExecuteInProcessResult:
-    assert_success(result)
-    return result
-
-
 def check_evaluation(result: dg.ExecuteInProcessResult, name: str):
     matches = [e for e in result.get_asset_check_evaluations() if e.check_name == name]
     assert len(matches) == 1, [e.check_name for e in result.get_asset_check_evaluations()]
@@ -50,20 +45,18 @@ def test_warn_check_fails_without_blocking_and_error_check_blocks(warehouse_path
     day2 = query(warehouse_path, "select total_events, avg_session_duration from mart.daily_performance where date = ?", [date(2026, 10, 6)])[0]
     assert day2 == {"total_events": 7, "avg_session_duration": 450.0}  # F1 still 09:00 -> 09:10
 
-    # the tests of a partitioned model test the run's window: a duplicate event_id planted in
-    # the partition of DAY1 is not DAY2's problem (a run of DAY1 would replace it)
+    # Two corruptions, one run of DAY2:
+    # - a duplicate event_id planted in DAY1's partition of events_cleaned: the tests of a
+    #   partitioned model test the run's window, so it is not DAY2's problem (DAY1's run replaces it)
+    # - a second row of a visitor last seen on DAY1 in users_incremental, which a partition run
+    #   does not rewrite whole: its unique test reads the whole table, fails, and blocks what reads it
     with duckdb.connect(str(warehouse_path)) as con:
         con.execute("insert into staging.events_cleaned select * from staging.events_cleaned where event_date = '2026-10-05' limit 1")
-    assert check_evaluation(succeeded(run_days(dagster_instance, crafted.DAY2)), "unique_events_cleaned_event_id").passed
-    duplicates = "select count(*) - count(distinct event_id) as n from staging.events_cleaned"
-    assert query(warehouse_path, duplicates)[0]["n"] == 1
-
-    # a corrupted table a partition run does not rewrite whole: a second row of a visitor last
-    # seen on DAY1 in users_incremental (an error test over the whole table) blocks what reads it
-    with duckdb.connect(str(warehouse_path)) as con:
         con.execute("insert into core.users_incremental select * from core.users_incremental where last_seen < '2026-10-06' limit 1")
     result = run_days(dagster_instance, crafted.DAY2)
     assert not result.success
+    assert check_evaluation(result, "unique_events_cleaned_event_id").passed
+    assert query(warehouse_path, "select count(*) - count(distinct event_id) as n from staging.events_cleaned")[0]["n"] == 1
     failed = check_evaluation(result, "unique_users_incremental_visitor_key")
     assert (failed.passed, failed.severity) == (False, dg.AssetCheckSeverity.ERROR)
     assert {dg.AssetKey(["core", "users_incremental"]), EVENTS_SESSIONATED, DAILY_PERFORMANCE} <= materialized_keys(result)
