@@ -15,7 +15,7 @@ export MEASURE_DUCKDB_PATH ?= $(CURDIR)/data/measure.duckdb
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
-.PHONY: help install manifest sample dev run test browser bq-emulator bench clean
+.PHONY: help install manifest sample dev run test browser bq-emulator googlesql-analyzer bench clean
 
 help:
 	@sed -n 's/^# //p' Makefile | head -4
@@ -48,7 +48,11 @@ browser:
 bq-emulator:
 	@bash scripts/bq_emulator.sh install
 
-test: manifest browser bq-emulator
+# Google's GoogleSQL analyzer: the tests' gate on every statement compiled for BigQuery
+googlesql-analyzer: install
+	@bash scripts/googlesql_analyzer.sh install
+
+test: manifest browser bq-emulator googlesql-analyzer
 	$(BIN)/pytest
 
 bench: manifest

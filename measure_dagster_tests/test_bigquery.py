@@ -38,50 +38,16 @@ from measure_dagster.assets.raw_events import RAW_EVENTS_KEY
 from measure_dagster.settings import DBT_PROJECT_DIR, REPO_ROOT
 from measure_dagster_tests import bigquery_dialect
 from measure_dagster_tests import crafted_events as crafted
+from measure_dagster_tests.bigquery_offline import DBT, compile_offline, offline_environment, run_checked
 from measure_dagster_tests.bigquery_emulator import load_raw_events, running_emulator, skip_reason
 from measure_dagster_tests.pipeline import assert_success, dbt, query, run_days
 
-DBT = str(Path(sys.executable).with_name("dbt"))
-# Nothing may leave the machine: Google's endpoints are unreachable through this proxy (the
-# discard port refuses at once), the emulator on 127.0.0.1 is reached directly.
-OFFLINE = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
-           "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
-           "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
 CANARIES = {
     # DuckDB-only constructs, written into model copies the way they could slip into shared SQL
     "canary_epoch_us": "select epoch_us(timestamp) as micros from {{ ref('events_cleaned') }}\n",
     "canary_varchar_cast": "select event_id::varchar as event_key from {{ ref('events_cleaned') }}\n",
 }
 PARTITION = crafted.DAY2
-
-
-def _environment(**values: str) -> dict[str, str]:
-    env = {**os.environ, **OFFLINE, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **values}
-    for name in ("GOOGLE_APPLICATION_CREDENTIALS", "BIGQUERY_EMULATOR_HOST", "MEASURE_BQ_GCP_CREDENTIALS",
-                 "MEASURE_BQ_KEYFILE", "MEASURE_BQ_METHOD", "MEASURE_BQ_DATASET", "DBT_TARGET_PATH", "DBT_LOG_PATH"):
-        if name not in values:
-            env.pop(name, None)
-    return env
-
-
-def _run(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    completed = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert completed.returncode == 0, f"{' '.join(args[:3])} failed:\n{completed.stdout[-4000:]}\n{completed.stderr[-2000:]}"
-    return completed
-
-
-def fake_service_account_key() -> dict:
-    """A key file google-auth accepts (its private key must parse); it never reaches Google."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return {
-        "type": "service_account", "project_id": "measure-offline", "private_key_id": "0" * 40,
-        "private_key": pem.decode(), "client_email": "dbt@measure-offline.iam.gserviceaccount.com",
-        "client_id": "1", "token_uri": "https://oauth2.googleapis.com/token",
-    }
 
 
 def static_token_credentials() -> str:
@@ -104,13 +70,7 @@ def bigquery_compile(tmp_path_factory) -> dict[str, dict]:
     (project / "models" / "canaries").mkdir()
     for name, sql in CANARIES.items():
         (project / "models" / "canaries" / f"{name}.sql").write_text(sql)
-    keyfile = work / "service-account.json"
-    keyfile.write_text(json.dumps(fake_service_account_key()))
-    env = _environment(MEASURE_TARGET="dev", MEASURE_BQ_METHOD="service-account", MEASURE_BQ_KEYFILE=str(keyfile),
-                       MEASURE_BQ_PROJECT="measure-offline")
-    _run([DBT, "compile", "--no-introspect", "--no-populate-cache", "--profiles-dir", ".",
-          "--target-path", str(work / "target"), "--log-path", str(work / "logs")], env, project, timeout=180)
-    manifest = json.loads((work / "target" / "manifest.json").read_text())
+    manifest = compile_offline(project, work, "dev")
     return {node["name"]: node for node in manifest["nodes"].values()}
 
 
@@ -198,7 +158,7 @@ def emulator():
 def emulator_env(emulator, tmp_path_factory) -> dict[str, str]:
     """MEASURE_TARGET=emulator, for dbt (profiles.yml) and Dagster (definitions.py) alike."""
     target = tmp_path_factory.mktemp("bigquery-dbt-target")
-    return _environment(
+    return offline_environment(
         MEASURE_TARGET="emulator",
         MEASURE_BQ_PROJECT=emulator.project,
         BIGQUERY_EMULATOR_HOST=emulator.api_endpoint,
@@ -240,7 +200,7 @@ def bigquery_figures(client) -> dict[str, list[dict]]:
 @pytest.fixture(scope="module")
 def full_build(emulator, emulator_env) -> dict[str, list[dict]]:
     """`dbt build` of everything, no window, on the emulator; the figures it leaves."""
-    _run([DBT, "build", "--target", "emulator", "--profiles-dir", "."], emulator_env, DBT_PROJECT_DIR)
+    run_checked([DBT, "build", "--target", "emulator", "--profiles-dir", "."], emulator_env, DBT_PROJECT_DIR)
     return bigquery_figures(emulator.client())
 
 
@@ -295,7 +255,7 @@ def test_partition_run_through_dagster_on_the_emulator(emulator, emulator_env, f
     """The code location as loaded for MEASURE_TARGET=emulator: observe raw/events, then the
     daily job for one day (after the full build, so every partitioned model takes its incremental
     insert_overwrite path with the window's literal partitions)."""
-    completed = _run([sys.executable, "-m", "measure_dagster_tests.bigquery_dagster_run",
+    completed = run_checked([sys.executable, "-m", "measure_dagster_tests.bigquery_dagster_run",
                       "2026-10-04", crafted.DAY2, PARTITION], emulator_env, REPO_ROOT, timeout=400)
     report = json.loads(next(line for line in completed.stdout.splitlines() if line.startswith("REPORT "))[7:])
 
