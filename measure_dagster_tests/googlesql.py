@@ -44,9 +44,9 @@ def _protos():
         sys.path.insert(0, path)
     import local_service_pb2
     import local_service_pb2_grpc
-    from zetasql.public import options_pb2, simple_table_pb2, type_pb2
     from zetasql.proto import options_pb2 as proto_options_pb2
     from zetasql.proto import simple_catalog_pb2
+    from zetasql.public import options_pb2, simple_table_pb2, type_pb2
 
     return local_service_pb2, local_service_pb2_grpc, options_pb2, proto_options_pb2, simple_catalog_pb2, simple_table_pb2, type_pb2
 
@@ -150,9 +150,27 @@ class Analyzer:
             raise AnalyzerError(error.details()) from None
         return _output_columns(response.resolved_statement)
 
+    def table_scans(self, sql: str, catalog: Catalog) -> list[TableScan]:
+        """The tables a statement reads: per scan, the columns it references (the analyzer's
+        pruning of unused columns) and the days its partition filter keeps. Bytes billed on
+        BigQuery follow from both; an upper bound, as BigQuery may prune more through `select *`."""
+        import grpc
+
+        options = type(self._options)()
+        options.CopyFrom(self._options)
+        options.prune_unused_columns = True
+        request = self._pb.AnalyzeRequest(options=options, simple_catalog=catalog.proto(self._builtins), sql_statement=sql)
+        try:
+            response = self._stub.Analyze(request, timeout=60)
+        except grpc.RpcError as error:
+            raise AnalyzerError(error.details()) from None
+        scans: list[TableScan] = []
+        _collect_scans(response.resolved_statement, scans)
+        return scans
+
     def analyze_script(self, script: str, catalog: Catalog) -> int:
         """Every statement of a `;`-separated script (dbt-bigquery's incremental DDL + MERGE),
-        in order; a CREATE TABLE adds its table to the catalog for the statements after it.
+        in order; a CREATE TABLE or VIEW adds its table to the catalog for the statements after it.
         Returns how many statements passed; raises on the first one rejected."""
         statements = split_statements(script)
         for statement in statements:
@@ -163,12 +181,12 @@ class Analyzer:
         return len(statements)
 
 
-_CREATE_TABLE = re.compile(r"\s*create\s+(?:or\s+replace\s+)?(?:temp(?:orary)?\s+)?table\s+(?:if\s+not\s+exists\s+)?"
+_CREATE_TABLE = re.compile(r"\s*create\s+(?:or\s+replace\s+)?(?:temp(?:orary)?\s+)?(?:table|view)\s+(?:if\s+not\s+exists\s+)?"
                            r"((?:`[^`]+`|[\w-]+)(?:\.(?:`[^`]+`|[\w-]+))*)", re.IGNORECASE)
 
 
 def created_table_path(statement: str) -> list[str] | None:
-    """The path of the table a CREATE TABLE statement creates, e.g. ['p', 'd', 't']."""
+    """The path of the table (or view) a CREATE TABLE / VIEW statement creates, e.g. ['p', 'd', 't']."""
     match = _CREATE_TABLE.match(statement)
     if not match:
         return None
@@ -177,7 +195,7 @@ def created_table_path(statement: str) -> list[str] | None:
 
 
 def _output_columns(statement) -> list[tuple[str, object]]:
-    """Output columns of a query, or the columns a CREATE TABLE [AS SELECT] defines; [] otherwise."""
+    """Output columns of a query, or the columns a CREATE TABLE [AS SELECT] / VIEW defines; [] otherwise."""
     kind = statement.WhichOneof("node")
     if kind == "resolved_query_stmt_node":
         return [(column.name, column.column.type) for column in statement.resolved_query_stmt_node.output_column_list]
@@ -187,7 +205,81 @@ def _output_columns(statement) -> list[tuple[str, object]]:
             base = create.resolved_create_table_stmt_base_node
             table = getattr(base, base.WhichOneof("node"))
             return [(column.name, column.type) for column in table.parent.column_definition_list]
+        if create.WhichOneof("node") == "resolved_create_view_base_node":
+            base = create.resolved_create_view_base_node
+            view = getattr(base, base.WhichOneof("node"))
+            return [(column.name, column.column.type) for column in view.parent.output_column_list]
     return []
+
+
+@dataclass
+class TableScan:
+    table: str
+    columns: frozenset[str]
+    days: int | None  # None: no partition filter, every day of the table is read
+
+
+def _children(message):
+    for descriptor, value in message.ListFields():
+        if descriptor.message_type is not None:
+            yield from (value if descriptor.is_repeated else [value])
+
+
+def _literal_day(expr) -> float | None:
+    """A DATE or TIMESTAMP literal as days since the epoch."""
+    if expr.WhichOneof("node") != "resolved_literal_node":
+        return None
+    value = expr.resolved_literal_node.value.value
+    if value.HasField("date_value"):
+        return float(value.date_value)
+    if value.HasField("timestamp_value"):
+        return value.timestamp_value.seconds / 86400
+    return None
+
+
+def _window_days(filter_expr) -> int | None:
+    """Days kept by top-level conjuncts `column >= literal` and `column < literal`, else None."""
+    def call(expr):
+        if expr.WhichOneof("node") != "resolved_function_call_base_node":
+            return None
+        node = expr.resolved_function_call_base_node
+        return getattr(node, node.WhichOneof("node")).parent
+
+    lower = upper = None
+    stack = [filter_expr]
+    while stack:
+        function = call(stack.pop())
+        if function is None:
+            continue
+        name = function.function.name.split(":")[-1]
+        if name == "$and":
+            stack.extend(function.argument_list)
+        elif name in ("$greater_or_equal", "$greater", "$less", "$less_or_equal") and len(function.argument_list) == 2:
+            day = _literal_day(function.argument_list[1])
+            if day is not None:
+                if name.startswith("$greater"):
+                    lower = day if lower is None else max(lower, day)
+                else:
+                    upper = day if upper is None else min(upper, day)
+    if lower is None or upper is None:
+        return None
+    return round(upper - lower)
+
+
+def _collect_scans(message, scans: list[TableScan]) -> None:
+    kind = message.DESCRIPTOR.name
+    if kind == "ResolvedFilterScanProto" and message.input_scan.WhichOneof("node") == "resolved_table_scan_node":
+        table_scan = message.input_scan.resolved_table_scan_node
+        scans.append(TableScan(table_scan.table.full_name or table_scan.table.name,
+                               frozenset(c.name for c in table_scan.parent.column_list), _window_days(message.filter_expr)))
+        _collect_scans(message.filter_expr, scans)  # subqueries in the filter
+        return
+    if kind == "ResolvedTableScanProto":
+        scans.append(TableScan(message.table.full_name or message.table.name,
+                               frozenset(c.name for c in message.parent.column_list), None))
+        return
+    for child in _children(message):
+        _collect_scans(child, scans)
 
 
 def split_statements(script: str) -> list[str]:

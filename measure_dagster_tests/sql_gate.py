@@ -86,3 +86,33 @@ def run_gate(analyzer: Analyzer, manifest: dict, catalog: Catalog | None = None)
         elif node["resource_type"] == "operation" and (path := created_table_path(sql)):
             catalog.add_table(path, columns)
     return result
+
+
+def logged_statements(target_path: Path) -> list[tuple[str, str]]:
+    """Every SQL statement dbt sent to the warehouse, in the order sent, as (node, sql): the
+    `SQLQuery` events of the JSON dbt.log files under a dbt target path (DBT_LOG_FORMAT_FILE=json;
+    dagster-dbt writes one folder per invocation)."""
+    events = []
+    for log in sorted(target_path.rglob("dbt.log")):
+        for line in log.read_text().splitlines():
+            if not line.startswith("{"):
+                continue
+            event = json.loads(line)
+            if event["info"]["name"] == "SQLQuery":
+                events.append((event["info"]["ts"], event["data"].get("conn_name") or "", event["data"]["sql"]))
+    return [(node, sql) for _, node, sql in sorted(events)]
+
+
+def run_logged_gate(analyzer: Analyzer, statements: list[tuple[str, str]], catalog: Catalog) -> GateResult:
+    """The statements of a real run (CREATE TABLE ... AS, MERGE, DROP, INSERT, test queries) in the
+    order they ran; each CREATE TABLE adds its table to the catalog for the statements after it."""
+    result = GateResult()
+    for index, (node, sql) in enumerate(statements):
+        label = f"{index:04d} {node}"
+        try:
+            analyzer.analyze_script(sql, catalog)
+        except AnalyzerError as error:
+            result.failed[label] = f"{error}\n{sql[:500]}"
+            continue
+        result.passed.append(label)
+    return result

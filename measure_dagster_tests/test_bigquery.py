@@ -23,10 +23,8 @@ from __future__ import annotations
 import base64
 import json
 import math
-import os
 import re
 import shutil
-import subprocess
 import sys
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -38,9 +36,11 @@ from measure_dagster.assets.raw_events import RAW_EVENTS_KEY
 from measure_dagster.settings import DBT_PROJECT_DIR, REPO_ROOT
 from measure_dagster_tests import bigquery_dialect
 from measure_dagster_tests import crafted_events as crafted
-from measure_dagster_tests.bigquery_offline import DBT, compile_offline, offline_environment, run_checked
 from measure_dagster_tests.bigquery_emulator import load_raw_events, running_emulator, skip_reason
+from measure_dagster_tests.bigquery_offline import DBT, compile_offline, offline_environment, run_checked
+from measure_dagster_tests.googlesql import Catalog, bigquery_schema_columns
 from measure_dagster_tests.pipeline import assert_success, dbt, query, run_days
+from measure_dagster_tests.sql_gate import RAW_SCHEMA, logged_statements, run_logged_gate
 
 CANARIES = {
     # DuckDB-only constructs, written into model copies the way they could slip into shared SQL
@@ -166,6 +166,8 @@ def emulator_env(emulator, tmp_path_factory) -> dict[str, str]:
         # dbt's artefacts (and partial-parse state) stay out of dbt_project/target
         DBT_TARGET_PATH=str(target),
         DBT_LOG_PATH=str(target),
+        # every statement dbt sends, as JSON events: the GoogleSQL gate reads them from dbt.log
+        DBT_LOG_FORMAT_FILE="json",
     )
 
 
@@ -251,13 +253,18 @@ def test_duckdb_and_bigquery_give_identical_figures(full_build, warehouse_path, 
     assert [s["session_id"] for s in full_build["sessions"]] == [s["session_id"] for s in duckdb["sessions"]]
 
 
-def test_partition_run_through_dagster_on_the_emulator(emulator, emulator_env, full_build):
+@pytest.fixture(scope="module")
+def partition_run(emulator, emulator_env, full_build) -> dict:
     """The code location as loaded for MEASURE_TARGET=emulator: observe raw/events, then the
     daily job for one day (after the full build, so every partitioned model takes its incremental
-    insert_overwrite path with the window's literal partitions)."""
+    insert_overwrite path with the window's literal partitions). Its report."""
     completed = run_checked([sys.executable, "-m", "measure_dagster_tests.bigquery_dagster_run",
-                      "2026-10-04", crafted.DAY2, PARTITION], emulator_env, REPO_ROOT, timeout=400)
-    report = json.loads(next(line for line in completed.stdout.splitlines() if line.startswith("REPORT "))[7:])
+                             "2026-10-04", crafted.DAY2, PARTITION], emulator_env, REPO_ROOT, timeout=400)
+    return json.loads(next(line for line in completed.stdout.splitlines() if line.startswith("REPORT "))[7:])
+
+
+def test_partition_run_through_dagster_on_the_emulator(emulator, emulator_env, full_build, partition_run):
+    report = partition_run
 
     # definitions.py chose the BigQuery pieces
     assert report["target"] == "emulator"
@@ -302,3 +309,23 @@ def test_partition_run_through_dagster_on_the_emulator(emulator, emulator_env, f
     assert after["sessions"] == full_build["sessions"]
     assert after["daily_performance"] == full_build["daily_performance"]
     assert after["daily_performance_partitioned"] == full_build["daily_performance_partitioned"]
+
+
+def test_statements_of_the_emulator_runs_pass_the_googlesql_analyzer(emulator, emulator_env, partition_run,
+                                                                    googlesql_analyzer, googlesql_summaries):
+    """What dbt-bigquery itself generates, as it ran: the full build's CREATE TABLE ... AS, and the
+    partition run's __dbt_tmp table, insert_overwrite MERGE and DROP, the tests' queries and the
+    run-results hooks (CREATE TABLE IF NOT EXISTS, INSERT), through Google's analyzer in the order
+    they ran, starting from the collector's raw schema."""
+    statements = logged_statements(Path(emulator_env["DBT_TARGET_PATH"]))
+    catalog = Catalog()
+    catalog.add_table([emulator.project, "measure_js", "events"], bigquery_schema_columns(json.loads(RAW_SCHEMA.read_text())))
+    result = run_logged_gate(googlesql_analyzer, statements, catalog)
+    googlesql_summaries.append(f"GoogleSQL analyzer, statements of the emulator runs: {len(result.passed)} of {result.total} statements passed")
+    assert result.failed == {}
+    sql = "\n".join(statement for _, statement in statements)
+    # the run-time statements the compiled manifest cannot show were among them
+    assert re.search(r"merge into `[^`]+`\.`staging`\.`events_cleaned`", sql)
+    assert re.search(r"create or replace table `[^`]+`\.`staging`\.`events_cleaned__dbt_tmp", sql)
+    assert "insert into `" in sql and "dbt_run_results_log" in sql
+    assert result.total > 200
