@@ -43,7 +43,9 @@ def test_warn_check_fails_without_blocking_and_error_check_blocks(warehouse_path
     assert (warned.passed, warned.severity) == (False, dg.AssetCheckSeverity.WARN)
     assert {EVENTS_SESSIONATED, DAILY_PERFORMANCE} <= materialized_keys(result)
     day2 = query(warehouse_path, "select total_events, avg_session_duration from mart.daily_performance where date = ?", [date(2026, 10, 6)])[0]
-    assert day2 == {"total_events": 7, "avg_session_duration": 450.0}  # F1 still 09:00 -> 09:10
+    # 14 events + the smartwatch click; F1 still 09:00 -> 09:10, so the mean of the five sessions
+    # started on 10-06 stays (300 + 600 + 900 + 3600 + 0) / 5
+    assert day2 == {"total_events": 15, "avg_session_duration": 1080.0}
 
     # Two corruptions, one run of DAY2:
     # - a duplicate event_id planted in DAY1's partition of events_cleaned: the tests of a
