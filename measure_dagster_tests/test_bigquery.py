@@ -196,6 +196,7 @@ def bigquery_figures(client) -> dict[str, list[dict]]:
         "daily_performance_partitioned": select("select * from mart.daily_performance_partitioned order by date"),
         "cleaned": select("select count(*) as n, countif(is_bot) as bots from staging.events_cleaned")[0],
         "bots_in_users": select("select count(*) as n from core.users where visitor_key in ('hC', 'cD')")[0]["n"],
+        "event_ids": [r["event_id"] for r in select("select event_id from staging.events_cleaned order by event_id")],
     }
 
 
@@ -233,6 +234,7 @@ def duckdb_figures(path) -> dict[str, list[dict]]:
     return {
         "sessions": _rows(query(path, "select * from core.sessions order by session_id")),
         "daily_performance": _rows(query(path, "select * from mart.daily_performance order by date")),
+        "event_ids": [r["event_id"] for r in query(path, "select event_id from staging.events_cleaned order by event_id")],
     }
 
 
@@ -249,7 +251,8 @@ def test_duckdb_and_bigquery_give_identical_figures(full_build, warehouse_path, 
         assert bq_rows and [sorted(r) for r in bq_rows] == [sorted(r) for r in duck_rows], f"{table}: columns or rows differ"
         for bq_row, duck_row in zip(bq_rows, duck_rows):
             assert bq_row == duck_row, table
-    # the same md5 hex session ids on both engines
+    # the same md5 hex event ids (the length-prefixed fingerprint) and session ids on both engines
+    assert len(full_build["event_ids"]) == crafted.CLEANED_EVENTS and full_build["event_ids"] == duckdb["event_ids"]
     assert [s["session_id"] for s in full_build["sessions"]] == [s["session_id"] for s in duckdb["sessions"]]
 
 
@@ -276,7 +279,7 @@ def test_partition_run_through_dagster_on_the_emulator(emulator, emulator_env, f
     # observation: rows per day as each day's data version, the newest event as metadata
     assert report["observe_success"]
     rows = {day: o["metadata"]["dagster/row_count"] for day, o in report["observations"].items()}
-    assert rows == {"2026-10-04": 0, crafted.DAY1: 7, crafted.DAY2: 9}
+    assert rows == {"2026-10-04": 0, **crafted.RAW_ROWS_BY_DAY}
     assert report["latest_data_versions"] == {day: str(n) for day, n in rows.items()}
     newest = datetime.fromtimestamp(report["observations"][crafted.DAY2]["metadata"]["newest_event_timestamp"], timezone.utc)
     assert newest == datetime(2026, 10, 6, 9, 10, tzinfo=timezone.utc)
@@ -289,10 +292,10 @@ def test_partition_run_through_dagster_on_the_emulator(emulator, emulator_env, f
     assert len(run["checks"]) > 40
     assert {key: severity for key, severity in run["failed_check_severities"].items() if severity != "WARN"} == {}
     # the source checks read BigQuery through BigQueryRawEventStats: as on DuckDB, the volume of
-    # 10-06 passes and the weeks-old newest event fails freshness (a warning)
+    # 10-06 passes (18 rows against 11 / 7 a day) and the weeks-old newest event fails freshness (a warning)
     assert (run["checks"]["raw/events:raw_events_volume"], run["checks"]["raw/events:raw_events_freshness"]) == (True, False)
     assert run["check_metadata"]["raw/events:raw_events_volume"] | {"ratio": None} == {
-        "day": crafted.DAY2, "events": 9, "trailing_week_average": 1.0, "ratio": None, "min_ratio": 0.5}
+        "day": crafted.DAY2, "events": 18, "trailing_week_average": 1.57, "ratio": None, "min_ratio": 0.5}
     assert run["check_metadata"]["raw/events:raw_events_freshness"]["newest_event"] == "2026-10-06 09:10:00"
 
     # the root project's bq_generate_incremental_build_sql override took effect: a MERGE that

@@ -20,9 +20,6 @@
 {% macro default__to_json_string(value) -%}to_json_string({{ value }}){%- endmacro %}
 {% macro duckdb__to_json_string(value) -%}cast(to_json({{ value }}) as varchar){%- endmacro %}
 
-{#- A string value or '' for NULL, for building fingerprints. -#}
-{% macro as_text(value) -%}coalesce(cast({{ value }} as {{ dbt.type_string() }}), ''){%- endmacro %}
-
 {#- Seconds between two timestamps, exact to the microsecond, as a float. -#}
 {% macro seconds_between(start_ts, end_ts) -%}
     ({{ epoch_micros(end_ts) }} - {{ epoch_micros(start_ts) }}) / 1000000.0
