@@ -8,14 +8,14 @@ from measure_dagster.automation import automation_sensor
 from measure_dagster.checks import raw_event_checks
 from measure_dagster.jobs import measure_daily_job
 from measure_dagster.resources import build_resources
-from measure_dagster.schedules import daily_schedule
+from measure_dagster.schedules import schedules
 from measure_dagster.sensors import late_event_exports_sensor
 
 defs = dg.Definitions(
     assets=[raw_events_asset(), dbt_partitioned_models, dbt_full_history_models],
     asset_checks=raw_event_checks,
     jobs=[measure_daily_job],
-    schedules=[daily_schedule],
+    schedules=schedules(),
     sensors=[late_event_exports_sensor, automation_sensor],
     resources=build_resources(),
 )

@@ -107,7 +107,7 @@ def bigquery_compile(tmp_path_factory) -> dict[str, dict]:
     keyfile = work / "service-account.json"
     keyfile.write_text(json.dumps(fake_service_account_key()))
     env = _environment(MEASURE_TARGET="dev", MEASURE_BQ_METHOD="service-account", MEASURE_BQ_KEYFILE=str(keyfile),
-                       MEASURE_BQ_PROJECT="measure-offline")
+                       MEASURE_BQ_PROJECT="measure-offline", MEASURE_BQ_LOCATION="europe-west1")
     _run([DBT, "compile", "--no-introspect", "--no-populate-cache", "--profiles-dir", ".",
           "--target-path", str(work / "target"), "--log-path", str(work / "logs")], env, project, timeout=180)
     manifest = json.loads((work / "target" / "manifest.json").read_text())
