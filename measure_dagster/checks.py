@@ -95,7 +95,7 @@ def raw_events_volume(context: dg.AssetCheckExecutionContext, raw_event_stats: R
     verdicts = [evaluate_volume(counts, day, min_ratio) for day in days]
     low = [metadata["day"] for passed, metadata in verdicts if not passed]
     # the metadata of the first low day (else the last day): one day's figures, as for one partition
-    passed, metadata = next(((p, m) for p, m in verdicts if not p), verdicts[-1])
+    _, metadata = next(((p, m) for p, m in verdicts if not p), verdicts[-1])
     if len(days) > 1:
         metadata = {**metadata, "days_checked": len(days), "low_days": ", ".join(low) or "none"}
     return dg.AssetCheckResult(passed=not low, severity=dg.AssetCheckSeverity.WARN, metadata=metadata)

@@ -18,6 +18,8 @@
 | MEASURE_BQ_RAW_PROJECT        | MEASURE_BQ_PROJECT               | project of the collector's table            |
 | MEASURE_BQ_RAW_DATASET        | measure_js                       | dataset of the collector's table `events`   |
 | MEASURE_BQ_GCP_CREDENTIALS    | (unset: application default)     | base64 service-account key, for Dagster     |
+| MEASURE_BQ_OBSERVE_DAYS       | 3                                | complete days the hourly observation of raw/events reads (schedules.py) |
+| MEASURE_DAGSTER_RUN_ID        | (set by the dbt resource)        | the Dagster run, for dbt's job labels and run-results log |
 
 A partitioned dbt run of N days (a single-run backfill is one query per model) gets N times the
 per-day bytes cap and timeout, at most the BACKFILL values: bigquery_job_limits() computes them,

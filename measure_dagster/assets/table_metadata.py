@@ -7,8 +7,9 @@ collected until dbt has exited, then enriched from one read-only connection. On 
 dagster-dbt's own fetch_row_counts / fetch_column_metadata do this while streaming.
 
 On BigQuery every materialization also carries its query job's figures, from dbt's
-adapter_response: bigquery/bytes_processed, bigquery/bytes_billed, bigquery/slot_ms and
-bigquery/job_id (DuckDB reports none of them, so none are attached there).
+adapter_response in run_results.json: bigquery/bytes_processed, bigquery/bytes_billed,
+bigquery/slot_ms and bigquery/job_id (DuckDB reports none of them, so none are attached there).
+So there too a step's events go out when its dbt invocation has ended.
 """
 
 from collections.abc import Iterator
@@ -71,18 +72,39 @@ def job_metadata(adapter_response: dict) -> dict:
     return metadata
 
 
+def _adapter_responses(invocation: DbtCliInvocation) -> dict[str, dict]:
+    """adapter_response per node, from the invocation's run_results.json ({} when dbt wrote none)."""
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except (FileNotFoundError, KeyError, ValueError):
+        return {}
+    return {result["unique_id"]: result.get("adapter_response") or {} for result in results}
+
+
 def _events_with_job_metadata(invocation: DbtCliInvocation):
-    """What invocation.stream() yields (dagster-dbt's own conversion of each dbt event), with the
-    job figures of the node's NodeFinished event added to its materialization."""
-    for message in invocation.stream_raw_events():
-        data = message.raw_event.get("data", {})
-        response = (data.get("run_result") or {}).get("adapter_response") if message.raw_event["info"]["name"] == "NodeFinished" else None
-        metadata = job_metadata(response or {})
-        for event in message.to_default_asset_events(
-            manifest=invocation.manifest, dagster_dbt_translator=invocation.dagster_dbt_translator,
-            context=invocation.context, target_path=invocation.target_path, project=invocation.project,
-        ):
-            yield _with_metadata(event, metadata) if metadata else event
+    """invocation.stream()'s events, each materialization with its query job's figures.
+
+    dbt-core reports adapter_response only in run_results.json and in NodeFinished, a debug-level
+    event that its stdout does not carry: the events are collected until dbt exits, then go out in
+    dbt's order (a check never ahead of its model's materialization), also when dbt failed, whose
+    error follows them."""
+    events, dbt_failure = [], None
+    try:
+        for message in invocation.stream_raw_events():
+            unique_id = message.raw_event.get("data", {}).get("node_info", {}).get("unique_id")
+            for event in message.to_default_asset_events(
+                manifest=invocation.manifest, dagster_dbt_translator=invocation.dagster_dbt_translator,
+                context=invocation.context, target_path=invocation.target_path, project=invocation.project,
+            ):
+                events.append((unique_id, event))
+    except DagsterDbtCliRuntimeError as error:
+        dbt_failure = error
+    responses = _adapter_responses(invocation)
+    for unique_id, event in events:
+        metadata = job_metadata(responses.get(unique_id, {})) if unique_id else {}
+        yield _with_metadata(event, metadata) if metadata else event
+    if dbt_failure is not None:
+        raise dbt_failure
 
 
 def stream_events(invocation: DbtCliInvocation) -> DbtEventIterator:
