@@ -15,7 +15,7 @@ export MEASURE_DUCKDB_PATH ?= $(CURDIR)/data/measure.duckdb
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
-.PHONY: help install manifest sample dev run test browser bq-emulator bench clean
+.PHONY: help install manifest sample dev run test browser bq-emulator googlesql-analyzer bench bigquery-bytes clean
 
 help:
 	@sed -n 's/^# //p' Makefile | head -4
@@ -48,11 +48,19 @@ browser:
 bq-emulator:
 	@bash scripts/bq_emulator.sh install
 
-test: manifest browser bq-emulator
+# Google's GoogleSQL analyzer: the tests' gate on every statement compiled for BigQuery
+googlesql-analyzer: install
+	@bash scripts/googlesql_analyzer.sh install
+
+test: manifest browser bq-emulator googlesql-analyzer
 	$(BIN)/pytest
 
 bench: manifest
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# what a daily run reads on BigQuery, per model (after `make run`: column sizes of the sample)
+bigquery-bytes: manifest googlesql-analyzer
+	$(BIN)/python -m bench.bigquery_bytes $(BYTES_ARGS)
 
 clean:
 	rm -rf dbt_project/target data dagster_home/storage dagster_home/history dagster_home/schedules dagster_home/logs

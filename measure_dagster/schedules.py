@@ -13,11 +13,14 @@ import os
 from datetime import date, timedelta
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
 from measure_dagster import settings
 from measure_dagster.assets.raw_events import RAW_EVENTS_KEY
-from measure_dagster.jobs import measure_daily_job
+from measure_dagster.jobs import measure_daily_job, measure_whole_table_tests
 
 DEFAULT_OBSERVE_DAYS = 3
 
@@ -69,9 +72,19 @@ def observe_raw_events_schedule(context: dg.ScheduleEvaluationContext):
     )
 
 
+# Sundays at 04:00 UTC, after that day's 02:00 run: every dbt test over whole tables.
+weekly_whole_table_tests_schedule = dg.ScheduleDefinition(
+    name="measure_whole_table_tests_weekly",
+    job=measure_whole_table_tests,
+    cron_schedule="0 4 * * 0",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+
 def schedules() -> list:
     """The daily run everywhere; the observation only where raw/events is the observable table."""
     if settings.is_local():
-        return [daily_schedule]
+        return [daily_schedule, weekly_whole_table_tests_schedule]
     observe_days()  # a bad value fails the load, not every tick
-    return [daily_schedule, observe_raw_events_schedule]
+    return [daily_schedule, weekly_whole_table_tests_schedule, observe_raw_events_schedule]

@@ -63,3 +63,31 @@ def dagster_instance():
 
     with dg.DagsterInstance.ephemeral() as instance:
         yield instance
+
+
+# --- the GoogleSQL gate (googlesql.py, sql_gate.py) ----------------------------------------------
+
+GOOGLESQL_SUMMARIES: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def googlesql_analyzer():
+    """Google's GoogleSQL analyzer, one server for the session. A gate that skips proves
+    nothing: without the analyzer the gate's tests fail (`make test` installs it)."""
+    from measure_dagster_tests import googlesql
+
+    if reason := googlesql.skip_reason():
+        pytest.fail(reason)
+    with googlesql.running_analyzer() as analyzer:
+        yield analyzer
+
+
+@pytest.fixture(scope="session")
+def googlesql_summaries() -> list[str]:
+    """Lines `N of M statements passed`, printed at the end of the test output."""
+    return GOOGLESQL_SUMMARIES
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in GOOGLESQL_SUMMARIES:
+        terminalreporter.write_line(line)

@@ -20,13 +20,10 @@ The emulator tests skip only when the emulator is not installed (`make test` ins
 
 from __future__ import annotations
 
-import base64
 import json
 import math
-import os
 import re
 import shutil
-import subprocess
 import sys
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -38,58 +35,32 @@ from measure_dagster.assets.raw_events import RAW_EVENTS_KEY
 from measure_dagster.settings import DBT_PROJECT_DIR, REPO_ROOT
 from measure_dagster_tests import bigquery_dialect
 from measure_dagster_tests import crafted_events as crafted
-from measure_dagster_tests.bigquery_emulator import load_raw_events, running_emulator, skip_reason
+from measure_dagster_tests.bigquery_emulator import (
+    load_raw_events,
+    running_emulator,
+    skip_reason,
+)
+from measure_dagster_tests.bigquery_offline import (
+    DBT,
+    compile_offline,
+    offline_environment,
+    run_checked,
+    static_token_credentials,
+)
+from measure_dagster_tests.googlesql import Catalog, bigquery_schema_columns
 from measure_dagster_tests.pipeline import assert_success, dbt, query, run_days
+from measure_dagster_tests.sql_gate import (
+    RAW_SCHEMA,
+    logged_statements,
+    run_logged_gate,
+)
 
-DBT = str(Path(sys.executable).with_name("dbt"))
-# Nothing may leave the machine: Google's endpoints are unreachable through this proxy (the
-# discard port refuses at once), the emulator on 127.0.0.1 is reached directly.
-OFFLINE = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
-           "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
-           "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
 CANARIES = {
     # DuckDB-only constructs, written into model copies the way they could slip into shared SQL
     "canary_epoch_us": "select epoch_us(timestamp) as micros from {{ ref('events_cleaned') }}\n",
     "canary_varchar_cast": "select event_id::varchar as event_key from {{ ref('events_cleaned') }}\n",
 }
 PARTITION = crafted.DAY2
-
-
-def _environment(**values: str) -> dict[str, str]:
-    env = {**os.environ, **OFFLINE, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **values}
-    for name in ("GOOGLE_APPLICATION_CREDENTIALS", "BIGQUERY_EMULATOR_HOST", "MEASURE_BQ_GCP_CREDENTIALS",
-                 "MEASURE_BQ_KEYFILE", "MEASURE_BQ_METHOD", "MEASURE_BQ_DATASET", "DBT_TARGET_PATH", "DBT_LOG_PATH"):
-        if name not in values:
-            env.pop(name, None)
-    return env
-
-
-def _run(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    completed = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert completed.returncode == 0, f"{' '.join(args[:3])} failed:\n{completed.stdout[-4000:]}\n{completed.stderr[-2000:]}"
-    return completed
-
-
-def fake_service_account_key() -> dict:
-    """A key file google-auth accepts (its private key must parse); it never reaches Google."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return {
-        "type": "service_account", "project_id": "measure-offline", "private_key_id": "0" * 40,
-        "private_key": pem.decode(), "client_email": "dbt@measure-offline.iam.gserviceaccount.com",
-        "client_id": "1", "token_uri": "https://oauth2.googleapis.com/token",
-    }
-
-
-def static_token_credentials() -> str:
-    """MEASURE_BQ_GCP_CREDENTIALS for the emulator: base64 credentials (as dagster-gcp takes a key)
-    holding a token valid until 2099, so google-auth never asks Google for one."""
-    info = {"type": "authorized_user", "client_id": "offline", "client_secret": "offline",
-            "refresh_token": "offline", "token": "dummy", "expiry": "2099-01-01T00:00:00Z"}
-    return base64.b64encode(json.dumps(info).encode()).decode()
 
 
 # --- 1 and 2: offline compile, and the SQL is BigQuery's ---------------------------------------
@@ -104,13 +75,7 @@ def bigquery_compile(tmp_path_factory) -> dict[str, dict]:
     (project / "models" / "canaries").mkdir()
     for name, sql in CANARIES.items():
         (project / "models" / "canaries" / f"{name}.sql").write_text(sql)
-    keyfile = work / "service-account.json"
-    keyfile.write_text(json.dumps(fake_service_account_key()))
-    env = _environment(MEASURE_TARGET="dev", MEASURE_BQ_METHOD="service-account", MEASURE_BQ_KEYFILE=str(keyfile),
-                       MEASURE_BQ_PROJECT="measure-offline", MEASURE_BQ_LOCATION="europe-west1")
-    _run([DBT, "compile", "--no-introspect", "--no-populate-cache", "--profiles-dir", ".",
-          "--target-path", str(work / "target"), "--log-path", str(work / "logs")], env, project, timeout=180)
-    manifest = json.loads((work / "target" / "manifest.json").read_text())
+    manifest = compile_offline(project, work, "dev")
     return {node["name"]: node for node in manifest["nodes"].values()}
 
 
@@ -198,7 +163,7 @@ def emulator():
 def emulator_env(emulator, tmp_path_factory) -> dict[str, str]:
     """MEASURE_TARGET=emulator, for dbt (profiles.yml) and Dagster (definitions.py) alike."""
     target = tmp_path_factory.mktemp("bigquery-dbt-target")
-    return _environment(
+    return offline_environment(
         MEASURE_TARGET="emulator",
         MEASURE_BQ_PROJECT=emulator.project,
         BIGQUERY_EMULATOR_HOST=emulator.api_endpoint,
@@ -206,6 +171,8 @@ def emulator_env(emulator, tmp_path_factory) -> dict[str, str]:
         # dbt's artefacts (and partial-parse state) stay out of dbt_project/target
         DBT_TARGET_PATH=str(target),
         DBT_LOG_PATH=str(target),
+        # every statement dbt sends, as JSON events: the GoogleSQL gate reads them from dbt.log
+        DBT_LOG_FORMAT_FILE="json",
     )
 
 
@@ -234,13 +201,14 @@ def bigquery_figures(client) -> dict[str, list[dict]]:
         "daily_performance_partitioned": select("select * from mart.daily_performance_partitioned order by date"),
         "cleaned": select("select count(*) as n, countif(is_bot) as bots from staging.events_cleaned")[0],
         "bots_in_users": select("select count(*) as n from core.users where visitor_key in ('hC', 'cD')")[0]["n"],
+        "event_ids": [r["event_id"] for r in select("select event_id from staging.events_cleaned order by event_id")],
     }
 
 
 @pytest.fixture(scope="module")
 def full_build(emulator, emulator_env) -> dict[str, list[dict]]:
     """`dbt build` of everything, no window, on the emulator; the figures it leaves."""
-    _run([DBT, "build", "--target", "emulator", "--profiles-dir", "."], emulator_env, DBT_PROJECT_DIR)
+    run_checked([DBT, "build", "--target", "emulator", "--profiles-dir", "."], emulator_env, DBT_PROJECT_DIR)
     return bigquery_figures(emulator.client())
 
 
@@ -271,6 +239,7 @@ def duckdb_figures(path) -> dict[str, list[dict]]:
     return {
         "sessions": _rows(query(path, "select * from core.sessions order by session_id")),
         "daily_performance": _rows(query(path, "select * from mart.daily_performance order by date")),
+        "event_ids": [r["event_id"] for r in query(path, "select event_id from staging.events_cleaned order by event_id")],
     }
 
 
@@ -287,17 +256,23 @@ def test_duckdb_and_bigquery_give_identical_figures(full_build, warehouse_path, 
         assert bq_rows and [sorted(r) for r in bq_rows] == [sorted(r) for r in duck_rows], f"{table}: columns or rows differ"
         for bq_row, duck_row in zip(bq_rows, duck_rows):
             assert bq_row == duck_row, table
-    # the same md5 hex session ids on both engines
+    # the same md5 hex event ids (the length-prefixed fingerprint) and session ids on both engines
+    assert len(full_build["event_ids"]) == crafted.CLEANED_EVENTS and full_build["event_ids"] == duckdb["event_ids"]
     assert [s["session_id"] for s in full_build["sessions"]] == [s["session_id"] for s in duckdb["sessions"]]
 
 
-def test_partition_run_through_dagster_on_the_emulator(emulator, emulator_env, full_build):
+@pytest.fixture(scope="module")
+def partition_run(emulator, emulator_env, full_build) -> dict:
     """The code location as loaded for MEASURE_TARGET=emulator: observe raw/events, then the
     daily job for one day (after the full build, so every partitioned model takes its incremental
-    insert_overwrite path with the window's literal partitions)."""
-    completed = _run([sys.executable, "-m", "measure_dagster_tests.bigquery_dagster_run",
-                      "2026-10-04", crafted.DAY2, PARTITION], emulator_env, REPO_ROOT, timeout=400)
-    report = json.loads(next(line for line in completed.stdout.splitlines() if line.startswith("REPORT "))[7:])
+    insert_overwrite path with the window's literal partitions). Its report."""
+    completed = run_checked([sys.executable, "-m", "measure_dagster_tests.bigquery_dagster_run",
+                             "2026-10-04", crafted.DAY2, PARTITION], emulator_env, REPO_ROOT, timeout=400)
+    return json.loads(next(line for line in completed.stdout.splitlines() if line.startswith("REPORT "))[7:])
+
+
+def test_partition_run_through_dagster_on_the_emulator(emulator, emulator_env, full_build, partition_run):
+    report = partition_run
 
     # definitions.py chose the BigQuery pieces
     assert report["target"] == "emulator"
@@ -309,7 +284,7 @@ def test_partition_run_through_dagster_on_the_emulator(emulator, emulator_env, f
     # observation: rows per day as each day's data version, the newest event as metadata
     assert report["observe_success"]
     rows = {day: o["metadata"]["dagster/row_count"] for day, o in report["observations"].items()}
-    assert rows == {"2026-10-04": 0, crafted.DAY1: 7, crafted.DAY2: 9}
+    assert rows == {"2026-10-04": 0, **crafted.RAW_ROWS_BY_DAY}
     assert report["latest_data_versions"] == {day: str(n) for day, n in rows.items()}
     newest = datetime.fromtimestamp(report["observations"][crafted.DAY2]["metadata"]["newest_event_timestamp"], timezone.utc)
     assert newest == datetime(2026, 10, 6, 9, 10, tzinfo=timezone.utc)
@@ -322,10 +297,10 @@ def test_partition_run_through_dagster_on_the_emulator(emulator, emulator_env, f
     assert len(run["checks"]) > 40
     assert {key: severity for key, severity in run["failed_check_severities"].items() if severity != "WARN"} == {}
     # the source checks read BigQuery through BigQueryRawEventStats: as on DuckDB, the volume of
-    # 10-06 passes and the weeks-old newest event fails freshness (a warning)
+    # 10-06 passes (18 rows against 11 / 7 a day) and the weeks-old newest event fails freshness (a warning)
     assert (run["checks"]["raw/events:raw_events_volume"], run["checks"]["raw/events:raw_events_freshness"]) == (True, False)
     assert run["check_metadata"]["raw/events:raw_events_volume"] | {"ratio": None} == {
-        "day": crafted.DAY2, "events": 9, "trailing_week_average": 1.0, "ratio": None, "min_ratio": 0.5}
+        "day": crafted.DAY2, "events": 18, "trailing_week_average": 1.57, "ratio": None, "min_ratio": 0.5}
     assert run["check_metadata"]["raw/events:raw_events_freshness"]["newest_event"] == "2026-10-06 09:10:00"
 
     # the root project's bq_generate_incremental_build_sql override took effect: a MERGE that
@@ -342,3 +317,23 @@ def test_partition_run_through_dagster_on_the_emulator(emulator, emulator_env, f
     assert after["sessions"] == full_build["sessions"]
     assert after["daily_performance"] == full_build["daily_performance"]
     assert after["daily_performance_partitioned"] == full_build["daily_performance_partitioned"]
+
+
+def test_statements_of_the_emulator_runs_pass_the_googlesql_analyzer(emulator, emulator_env, partition_run,
+                                                                    googlesql_analyzer, googlesql_summaries):
+    """What dbt-bigquery itself generates, as it ran: the full build's CREATE TABLE ... AS, and the
+    partition run's __dbt_tmp table, insert_overwrite MERGE and DROP, the tests' queries and the
+    run-results hooks (CREATE TABLE IF NOT EXISTS, INSERT), through Google's analyzer in the order
+    they ran, starting from the collector's raw schema."""
+    statements = logged_statements(Path(emulator_env["DBT_TARGET_PATH"]))
+    catalog = Catalog()
+    catalog.add_table([emulator.project, "measure_js", "events"], bigquery_schema_columns(json.loads(RAW_SCHEMA.read_text())))
+    result = run_logged_gate(googlesql_analyzer, statements, catalog)
+    googlesql_summaries.append(f"GoogleSQL analyzer, statements of the emulator runs: {len(result.passed)} of {result.total} statements passed")
+    assert result.failed == {}
+    sql = "\n".join(statement for _, statement in statements)
+    # the run-time statements the compiled manifest cannot show were among them
+    assert re.search(r"merge into `[^`]+`\.`staging`\.`events_cleaned`", sql)
+    assert re.search(r"create or replace table `[^`]+`\.`staging`\.`events_cleaned__dbt_tmp", sql)
+    assert "insert into `" in sql and "dbt_run_results_log" in sql
+    assert result.total > 200

@@ -22,8 +22,8 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -34,9 +34,19 @@ from measure_dagster.checks import raw_events_volume
 from measure_dagster.raw import files
 from measure_dagster.settings import DBT_PROJECT_DIR, REPO_ROOT
 from measure_dagster_tests import crafted_events as crafted
-from measure_dagster_tests.bigquery_emulator import load_raw_events, running_emulator, skip_reason
+from measure_dagster_tests.bigquery_emulator import (
+    load_raw_events,
+    running_emulator,
+    skip_reason,
+)
+from measure_dagster_tests.bigquery_offline import (
+    DBT,
+    OFFLINE,
+    static_token_credentials,
+)
+from measure_dagster_tests.bigquery_offline import offline_environment as _environment
+from measure_dagster_tests.bigquery_offline import run_checked as _run
 from measure_dagster_tests.pipeline import assert_success, query, run_days
-from measure_dagster_tests.test_bigquery import DBT, OFFLINE, _environment, _run, static_token_credentials
 
 GIB = 2**30
 
@@ -131,7 +141,10 @@ def emulator_client_env(emulator, monkeypatch):
 def test_volume_check_judges_complete_days_on_bigquery(emulator_client_env):
     from dagster_gcp import BigQueryResource
 
-    from measure_dagster.assets.raw_events_bigquery import BigQueryRawEventStats, raw_events_bigquery
+    from measure_dagster.assets.raw_events_bigquery import (
+        BigQueryRawEventStats,
+        raw_events_bigquery,
+    )
 
     emu = emulator_client_env
     today = datetime.now(timezone.utc).date()

@@ -43,7 +43,9 @@ def test_warn_check_fails_without_blocking_and_error_check_blocks(warehouse_path
     assert (warned.passed, warned.severity) == (False, dg.AssetCheckSeverity.WARN)
     assert {EVENTS_SESSIONATED, DAILY_PERFORMANCE} <= materialized_keys(result)
     day2 = query(warehouse_path, "select total_events, avg_session_duration from mart.daily_performance where date = ?", [date(2026, 10, 6)])[0]
-    assert day2 == {"total_events": 7, "avg_session_duration": 450.0}  # F1 still 09:00 -> 09:10
+    # 14 events + the smartwatch click; F1 still 09:00 -> 09:10, so the mean of the five sessions
+    # started on 10-06 stays (300 + 600 + 900 + 3600 + 0) / 5
+    assert day2 == {"total_events": 15, "avg_session_duration": 1080.0}
 
     # Two corruptions, one run of DAY2:
     # - a duplicate event_id planted in DAY1's partition of events_cleaned: the tests of a
@@ -89,3 +91,50 @@ def test_freshness_policies_from_dbt_yaml():
     for key in ("core/sessions", "core/users", "core/clients", "staging/events_cleaned", "staging/events_sessionated"):
         assert isinstance(policies[key], TimeWindowFreshnessPolicy)
         assert policies[key].fail_window.to_timedelta() == timedelta(hours=26)
+
+
+def whole_table_test_run(instance: dg.DagsterInstance) -> tuple[bool, dict]:
+    result = defs.resolve_job_def("measure_whole_table_tests").execute_in_process(instance=instance, raise_on_error=False)
+    if result.success:
+        (materialization,) = [e for e in result.all_events if e.event_type_value == "STEP_OUTPUT"]
+        metadata = materialization.event_specific_data.metadata
+    else:
+        (failure,) = [e for e in result.all_events if e.is_step_failure]
+        metadata = failure.event_specific_data.user_failure_data.metadata
+    return result.success, {k: v.value for k, v in metadata.items()}
+
+
+def test_weekly_job_tests_whole_tables_and_the_cross_model_tests_catch_what_the_daily_run_misses(
+        warehouse_path, dagster_instance, tmp_path, monkeypatch):
+    schedule = defs.resolve_schedule_def("measure_whole_table_tests_weekly")
+    assert (schedule.cron_schedule, schedule.execution_timezone, schedule.job_name) == (
+        "0 4 * * 0", "UTC", "measure_whole_table_tests")
+
+    monkeypatch.setenv("MEASURE_EVENTS_PATH", str(crafted.write_ndjson(tmp_path / "exports")))
+    assert_success(run_days(dagster_instance, crafted.DAY1, crafted.DAY2))
+    passed, clean = whole_table_test_run(dagster_instance)
+    # the quarantine test warns (the crafted row without visitor key), nothing fails
+    assert passed and clean["failed"] == 0 and clean["tests"] > 40
+    assert clean["warned_tests"] == ["test.measure_js.events_quarantine_rows"]
+
+    # DAY1 corrupted after its run: a duplicate event and a country row that no longer adds up
+    with duckdb.connect(str(warehouse_path)) as con:
+        con.execute("insert into staging.events_cleaned select * from staging.events_cleaned where event_date = '2026-10-05' limit 1")
+        con.execute("update mart.traffic_by_country set events = events + 1 where date = '2026-10-05'")
+        # and a pageview count above the events, on a session and on a day
+        con.execute("update core.sessions set pageviews = events + 1 where visitor_key = 'hB'")
+        con.execute("update mart.daily_performance set sessions_started = total_sessions + 1 where date = '2026-10-05'")
+        con.execute("update staging.user_map set is_current_user = true where visitor_key = 'cM'")
+        con.execute("delete from core.users where visitor_key = 'hB'")
+    passed, corrupted = whole_table_test_run(dagster_instance)
+    assert not passed
+    failed = {name.split(".")[2] for name in corrupted["failed_tests"]}  # test.measure_js.<name>[.<hash>]
+    assert {
+        "unique_events_cleaned_event_id",
+        "assert_country_events_add_up_to_daily_events",
+        "assert_session_counts_are_consistent",
+        "assert_daily_counts_are_consistent",
+        "assert_one_current_user_per_visitor",
+        "relationships_sessions_visitor_key__visitor_key__ref_users_",
+        "relationships_clients_visitor_key__visitor_key__ref_users_",
+    } <= failed, failed

@@ -78,7 +78,7 @@ def test_late_exports_rerun_built_days_and_automation_follows(warehouse_path, da
     before = dg.evaluate_automation_conditions(defs=defs, instance=dagster_instance)
     assert_success(run_days(dagster_instance, requests[0].partition_key))
     day1 = query(warehouse_path, "select total_events, avg_session_duration from mart.daily_performance where date = ?", [date(2026, 10, 5)])[0]
-    assert day1 == {"total_events": 6, "avg_session_duration": (3600 + 300 + 1200) / 3}
+    assert day1 == {"total_events": 10, "avg_session_duration": (3600 + 300 + 1200 + 60 + 300) / 5}
 
     # raw 10-05 changed: the partitions that read it through their look-back are requested
     result = dg.evaluate_automation_conditions(defs=defs, instance=dagster_instance, cursor=before.cursor)

@@ -1,5 +1,5 @@
 """The whole graph through Dagster on the hand-made data set: figures worked out by hand
-(crafted_events.py) in core.sessions and mart.daily_performance."""
+(crafted_events.py) in every staging, core and mart model they concern."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from measure_dagster_tests.pipeline import assert_success, dbt, query, run_days
 def sessions_by_visitor_and_start(path) -> dict:
     rows = query(path, """
         select visitor_key, strftime(session_start, '%Y-%m-%d %H:%M:%S') as start, session_id,
-               session_duration, events, pageviews, user_id
+               session_duration, events, pageviews, user_id, unique_pages, event_names, device_type, referrer
         from core.sessions""")
     return {(r["visitor_key"], r["start"]): r for r in rows}
 
@@ -39,6 +39,59 @@ def assert_crafted_figures(path) -> None:
     assert (cleaned["n"], cleaned["bots"]) == (crafted.CLEANED_EVENTS, crafted.BOT_EVENTS)
     # the bot visitors stay in staging, flagged, and never reach core
     assert query(path, "select count(*) as n from core.users where visitor_key in ('hC', 'cD')")[0]["n"] == 0
+
+    # the colliding pair: two events, two ids; the streamed copy of one of them is gone
+    pair = query(path, """
+        select url, referrer, event_id from staging.events_cleaned
+        where visitor_key = 'cM' and timestamp = timestamp '2026-10-06 02:05:00' order by url""")
+    assert [(r["url"], r["referrer"]) for r in pair] == [
+        ("https://shop.example/search?q=a", "|"), ("https://shop.example/search?q=a|", None)]
+    assert pair[0]["event_id"] != pair[1]["event_id"]
+    assert query(path, "select count(*) - count(distinct event_id) as n from staging.events_cleaned")[0]["n"] == 0
+
+    assert_visitor_figures(path)
+
+
+def _seconds(column: str) -> str:
+    return f"strftime({column}, '%Y-%m-%d %H:%M:%S') as {column}"
+
+
+def assert_visitor_figures(path) -> None:
+    """core.users, core.clients, core.users_incremental, staging.user_map, staging.event_blocks
+    and the duration buckets, against crafted_events.py."""
+    users = {r.pop("visitor_key"): r for r in query(path, f"""
+        select visitor_key, client_id, user_id, {_seconds('first_seen')}, {_seconds('last_seen')}, days_active,
+               total_events, total_sessions, avg_session_duration
+        from core.users""")}
+    assert users == crafted.EXPECTED_USERS
+
+    clients = {r.pop("visitor_key"): r for r in query(path, f"""
+        select visitor_key, client_id, {_seconds('first_seen')}, {_seconds('last_seen')}, days_active,
+               total_events, total_sessions
+        from core.clients""")}
+    assert clients == crafted.EXPECTED_CLIENTS
+
+    history = {r.pop("visitor_key"): r for r in query(path, f"""
+        select visitor_key, client_id, user_id, {_seconds('first_seen')}, {_seconds('last_seen')}, days_active
+        from core.users_incremental""")}
+    assert history == crafted.EXPECTED_USERS_INCREMENTAL
+
+    user_map = {(r.pop("visitor_key"), r.pop("user_id")): r for r in query(path, f"""
+        select visitor_key, user_id, {_seconds('first_seen')}, {_seconds('last_seen')}, events, is_current_user
+        from staging.user_map""")}
+    assert user_map == crafted.EXPECTED_USER_MAP
+
+    blocks = {(str(r["date"]), r["hour"]): (r["event_count"], r["bot_event_count"], r["visitors"])
+              for r in query(path, "select * from staging.event_blocks")}
+    assert blocks == crafted.EXPECTED_EVENT_BLOCKS
+    # hour_block: the hour's start
+    assert {str(r["hour_block"]) for r in query(path, "select hour_block from staging.event_blocks where hour = 5")} == {
+        "2026-10-06 05:00:00"}
+
+    buckets: dict[str, dict[str, int]] = {}
+    for r in query(path, "select session_date, duration_bucket, session_count from mart.session_duration_distribution"):
+        buckets.setdefault(str(r["session_date"]), {})[r["duration_bucket"]] = r["session_count"]
+    assert buckets == crafted.EXPECTED_DURATION_BUCKETS
 
 
 def test_ndjson_exports_one_run_for_both_days(warehouse_path, dagster_instance, tmp_path, monkeypatch):
@@ -68,21 +121,21 @@ def test_ndjson_exports_one_run_for_both_days(warehouse_path, dagster_instance, 
     daily = materializations[dg.AssetKey(["mart", "daily_performance"])].metadata
     assert daily["dagster/row_count"].value == 2
     assert "avg_session_duration" in [c.name for c in daily["dagster/column_schema"].value.columns]
-    assert "| 2026-10-06 | 2 | 2 | 3 | 6 | 3 | 450.0 |" in daily["latest_days"].value
-    assert materializations[dg.AssetKey(["core", "sessions"])].metadata["dagster/row_count"].value == 5
+    assert "| 2026-10-06 | 3 | 3 | 6 | 14 | 10 | 1080.0 |" in daily["latest_days"].value
+    assert materializations[dg.AssetKey(["core", "sessions"])].metadata["dagster/row_count"].value == len(crafted.EXPECTED_SESSIONS)
     observations = {
         (o.partition, o.metadata["daily_active_users"].value)
         for o in (e.event_specific_data.asset_observation for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION")
         if "daily_active_users" in o.metadata
     }
-    assert observations == {(crafted.DAY1, 2), (crafted.DAY2, 2)}
+    assert observations == {(crafted.DAY1, 3), (crafted.DAY2, 3)}
 
-    # source checks: 9 raw rows on 10-06 against 7 in the week before it (7 / 7 days = 1.0 a day);
+    # source checks: 18 raw rows on 10-06 against 11 in the week before it (11 / 7 days = 1.57 a day);
     # the newest event is weeks old, so freshness warns
     volume = evaluations["raw_events_volume"]
     assert volume.passed
     assert {k: volume.metadata[k].value for k in ("day", "events", "trailing_week_average")} == {
-        "day": "2026-10-06", "events": 9, "trailing_week_average": 1.0}
+        "day": "2026-10-06", "events": 18, "trailing_week_average": 1.57}
     freshness = evaluations["raw_events_freshness"]
     assert (freshness.passed, freshness.severity) == (False, dg.AssetCheckSeverity.WARN)
     assert freshness.metadata["newest_event"].value == "2026-10-06 09:10:00"
@@ -99,7 +152,7 @@ def test_ndjson_exports_one_run_for_both_days(warehouse_path, dagster_instance, 
 
     # the troubleshooting operation and the docs
     nulls = dbt(["run-operation", "check_nulls", "--args", "{table_name: sessions}"])
-    assert "user_id: 2 NULL" in nulls  # B's two sessions; A's and F's carry u1 / u2
+    assert "user_id: 2 NULL" in nulls  # B's two sessions; A's, F's and M's carry u1 / u2 / u4, u3
     dbt(["docs", "generate"])
     assert (DBT_PROJECT_DIR / "target" / "catalog.json").exists() and (DBT_PROJECT_DIR / "target" / "index.html").exists()
 
@@ -112,3 +165,16 @@ def test_parquet_export_partition_by_partition_in_reverse_order(warehouse_path, 
     for day in (crafted.DAY2, crafted.DAY1):
         assert_success(run_days(dagster_instance, day))
     assert_crafted_figures(warehouse_path)
+
+
+def test_direct_attribution_reaches_back_exactly_30_days(warehouse_path, dagster_instance, tmp_path, monkeypatch):
+    """A direct session 30 days after a referral inherits its source; 30 days and 1 s after, not.
+    The two days are two partition runs, the later one first (sessions is rebuilt over all)."""
+    monkeypatch.setenv("MEASURE_EVENTS_PATH", str(crafted.write_ndjson(tmp_path / "exports", crafted.attribution_rows())))
+    for day in reversed(crafted.ATTRIBUTION_DAYS):
+        assert_success(run_days(dagster_instance, day))
+    sessions = {(r["visitor_key"], r["start"]): (r["source"], r["medium"], r["is_inherited_source"]) for r in query(
+        warehouse_path, """
+        select visitor_key, strftime(session_start, '%Y-%m-%d %H:%M:%S') as start, source, medium, is_inherited_source
+        from core.sessions""")}
+    assert sessions == crafted.EXPECTED_ATTRIBUTION

@@ -1,7 +1,8 @@
 {#-
   One row per human session (core.session_aggregates, rebuilt daily over all sessions), with
   what depends on the visitor's other sessions:
-  - user_id: a user_id seen on the visitor applies to all of its sessions (staging/user_map)
+  - user_id: the session's own login, else the user the visitor was last logged in as before the
+    session, else (before its first login) the first user it logged in as (README, user stitching)
   - source / medium / campaign: a direct session inherits them from the visitor's last
     non-direct session of the `direct_attribution_days` before it (is_inherited_source)
 -#}
@@ -12,6 +13,34 @@ with session_aggregates as (
 
     select *
     from {{ ref('session_aggregates') }}
+
+),
+
+-- an anonymous session: the user of the visitor's last logged-in session before it, else (before
+-- any login) of its first one. A login never rewrites the sessions before it that already had a
+-- user: another person logging in on the same browser does not take over the earlier one's history.
+stitched_users as (
+
+    select session_id, user_id
+    from (
+        select
+            anonymous.session_id,
+            logged_in.session_user_id as user_id,
+            row_number() over (
+                partition by anonymous.session_id
+                order by
+                    case when logged_in.session_start < anonymous.session_start then 0 else 1 end,
+                    -- earlier logins latest first, then later ones earliest first
+                    case when logged_in.session_start < anonymous.session_start
+                        then -{{ epoch_micros('logged_in.session_start') }} else {{ epoch_micros('logged_in.session_start') }} end
+            ) as nearness
+        from session_aggregates as anonymous
+        inner join session_aggregates as logged_in
+            on logged_in.visitor_key = anonymous.visitor_key
+            and logged_in.session_user_id is not null
+        where anonymous.session_user_id is null
+    ) as ranked
+    where nearness = 1
 
 ),
 
@@ -45,8 +74,7 @@ select
     session_aggregates.session_id,
     session_aggregates.visitor_key,
     session_aggregates.client_id,
-    -- a user_id seen on the visitor applies to all of its sessions, also those before the login
-    coalesce(session_aggregates.session_user_id, visitor_users.user_id) as user_id,
+    coalesce(session_aggregates.session_user_id, stitched_users.user_id) as user_id,
     session_aggregates.session_start,
     session_aggregates.session_end,
     session_aggregates.session_date,
@@ -69,5 +97,4 @@ select
     {%- endfor %}
 from session_aggregates
 left join inherited_sources on session_aggregates.session_id = inherited_sources.session_id
-left join {{ ref('user_map') }} as visitor_users
-    on visitor_users.is_current_user and session_aggregates.visitor_key = visitor_users.visitor_key
+left join stitched_users on session_aggregates.session_id = stitched_users.session_id

@@ -10,7 +10,8 @@
     )
 }}
 
-{#- The fields that make an event an event: streamed duplicates share all of them, hence an event_id. -#}
+{#- The fields that make an event an event: streamed duplicates share all of them, hence an event_id
+    (macros/event_identity.sql: each field encoded unambiguously, so distinct events never share one). -#}
 {%- set fingerprint_fields = [
     epoch_micros('timestamp'), 'event_type', 'event_name', 'parameters', 'user_agent', 'url',
     'referrer', 'client_id', adapter.quote('hash'), 'user_id', 'consent_given',
@@ -18,10 +19,6 @@
     'device.os', 'device.os_version', 'device.is_bot', to_json_string('ab_test'),
     'location.ip_trunc', 'location.continent', 'location.country', 'location.country_code', 'location.city',
 ] -%}
-{%- set fingerprint_parts = [] -%}
-{%- for field in fingerprint_fields -%}
-    {%- do fingerprint_parts.append(as_text(field)) -%}
-{%- endfor %}
 
 with source_events as (
 
@@ -45,7 +42,7 @@ fingerprinted as (
 
     select
         *,
-        {{ dbt.hash("concat(" ~ fingerprint_parts | join(", '|', ") ~ ")") }} as event_id
+        {{ event_fingerprint(fingerprint_fields) }} as event_id
     from keyed
 
 ),

@@ -1,6 +1,6 @@
 -- Which logged-in user a visitor is: every (visitor, user_id) pair seen on a human event.
--- is_current_user marks the user_id the visitor was last logged in as; core stitches it onto
--- all of the visitor's sessions.
+-- is_current_user marks the user_id the visitor was last logged in as: core.users' user.
+-- (core.sessions stitches anonymous sessions to the nearest login instead, README.)
 with logged_in_events as (
 
     select visitor_key, client_id, user_id, timestamp

@@ -1,0 +1,105 @@
+"""The GoogleSQL gate: every model, data test, analysis and hook, compiled offline for the `prod`
+target, passes Google's own analyzer of BigQuery's SQL, in DAG order (sql_gate.py).
+
+Twice: in full-refresh form (no window) and in partition-window form (one daily window, as a
+daily run compiles it). The incremental statements dbt-bigquery generates at run time (the
+CREATE of the __dbt_tmp table, the insert_overwrite MERGE) exist only in a real run: those of the
+emulator run go through the same analyzer in test_bigquery.py.
+
+Planted models prove the gate rejects what real BigQuery rejects: the TIMESTAMP/DATETIME union
+that `data_freshness` once had, the non-BigQuery `HOUR(ts)` of the specification, a call with
+the wrong number of arguments.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from measure_dagster.settings import DBT_PROJECT_DIR
+from measure_dagster_tests.bigquery_offline import compile_offline
+from measure_dagster_tests.sql_gate import run_gate
+
+WINDOW = {"partition_start": "2026-10-06", "partition_end": "2026-10-07"}
+# model name -> (SQL as a model file, what the analyzer says)
+PLANTED = {
+    "planted_timestamp_datetime_union": (
+        "select max(timestamp) as latest_record from {{ source('raw', 'events') }}\n"
+        "union all\n"
+        "select {{ dbt.dateadd('day', 1, 'cast(max(date) as ' ~ dbt.type_timestamp() ~ ')') }} from {{ ref('daily_performance') }}\n",
+        "Column 1 in UNION ALL has incompatible types: TIMESTAMP, DATETIME",
+    ),
+    "planted_hour_function": (
+        "select hour(timestamp) as hour_of_day, count(*) as events from {{ source('raw', 'events') }} group by 1\n",
+        "Function not found: hour",
+    ),
+    "planted_wrong_arity": (
+        "select regexp_contains(url) as matched from {{ ref('events_cleaned') }}\n",
+        "No matching signature for function REGEXP_CONTAINS",
+    ),
+    "planted_reader_of_a_rejected_model": (
+        "select hour_of_day from {{ ref('planted_hour_function') }}\n",
+        "Table not found",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory) -> dict[str, dict]:
+    """Manifests of the prod target: full-refresh form (with the planted models) and window form."""
+    work = tmp_path_factory.mktemp("googlesql-gate")
+    project = work / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    window_work, full_work = work / "window", work / "full"
+    window_work.mkdir()
+    full_work.mkdir()
+    window = compile_offline(project, window_work, "prod", ["--vars", str(WINDOW)])
+    (project / "models" / "planted").mkdir()
+    for name, (sql, _) in PLANTED.items():
+        (project / "models" / "planted" / f"{name}.sql").write_text(sql)
+    full = compile_offline(project, full_work, "prod")
+    return {"full-refresh": full, "partition-window": window}
+
+
+def _ours(manifest: dict) -> dict[str, dict]:
+    return {uid: node for uid, node in manifest["nodes"].items()
+            if not node["original_file_path"].startswith("models/planted/")}
+
+
+@pytest.mark.parametrize("form", ["full-refresh", "partition-window"])
+def test_every_statement_passes_the_googlesql_analyzer(form, compiled, googlesql_analyzer, googlesql_summaries):
+    manifest = compiled[form]
+    result = run_gate(googlesql_analyzer, manifest)
+    ours = _ours(manifest)
+    failed = {uid: message for uid, message in result.failed.items() if uid in ours}
+    passed = [uid for uid in result.passed if uid in ours]
+    googlesql_summaries.append(f"GoogleSQL analyzer, prod target, {form} form: {len(passed)} of {len(passed) + len(failed)} statements passed")
+    assert failed == {}
+    # none skipped: every model, test and analysis of the project, and the on-run-start hook
+    # (the on-run-end hook renders only at run time: the emulator run's goes through the gate)
+    gated = {uid for uid, node in ours.items() if node["resource_type"] in ("model", "test", "analysis")}
+    assert gated <= set(passed)
+    assert {node["resource_type"] for uid, node in ours.items() if uid in passed} == {"model", "test", "analysis", "operation"}
+    models = {node["name"] for node in ours.values() if node["resource_type"] == "model"}
+    assert models == {path.stem for path in (DBT_PROJECT_DIR / "models").rglob("*.sql")}
+    assert len(passed) > 100
+
+
+def test_the_window_form_is_a_different_statement(compiled):
+    """The window form compiles the partition predicates into the event-grained models."""
+    full, window = (_ours(compiled[form]) for form in ("full-refresh", "partition-window"))
+    cleaned = "model.measure_js.events_cleaned"
+    assert "2026-10-06" in window[cleaned]["compiled_code"] and "2026-10-06" not in full[cleaned]["compiled_code"]
+
+
+def test_the_gate_rejects_planted_errors(compiled, googlesql_analyzer):
+    manifest = compiled["full-refresh"]
+    result = run_gate(googlesql_analyzer, manifest)
+    rejected = {manifest["nodes"][uid]["name"]: message for uid, message in result.failed.items()}
+    assert set(rejected) == set(PLANTED)
+    for name, (_, message) in PLANTED.items():
+        assert message in rejected[name], (name, rejected[name])
+    # the schema of the model it replaced passed: the fix, not the gate, made data_freshness pass
+    freshness = dict(result.schemas["data_freshness"])
+    assert [name for name in freshness] == ["table_name", "latest_record", "hours_behind"]
