@@ -3,14 +3,14 @@
 (Every dbt test is already an asset check on the asset it tests, through dagster-dbt.)
 
 - raw_events_freshness: the newest event is not older than MEASURE_RAW_MAX_AGE_HOURS.
-- raw_events_volume: the latest day does not have far fewer events than the trailing-week
-  average (fails below MEASURE_RAW_MIN_VOLUME_RATIO of it), numbers in the metadata.
+- raw_events_volume: a complete UTC day does not have far fewer events than the trailing-week
+  average (fails below MEASURE_RAW_MIN_VOLUME_RATIO of it), numbers in the metadata. It judges
+  the run's partitions, or without one the last complete UTC day (yesterday): never the newest
+  day of the table, which on BigQuery is today, still streaming in (at 02:00 UTC two hours of it).
 
 Both read the local DuckDB file or, on a BigQuery target, the collector's table; they warn
 and do not block: a quiet day or a late collector is worth a look, not a stopped pipeline.
 """
-
-from __future__ import annotations
 
 import os
 from datetime import date, datetime, timedelta, timezone
@@ -68,22 +68,37 @@ def evaluate_volume(counts: dict[date, int], day: date, min_ratio: float) -> tup
     return (average == 0 or events >= min_ratio * average), metadata
 
 
+def volume_days(context: dg.AssetCheckExecutionContext, today: date | None = None) -> list[date]:
+    """The days raw_events_volume judges: the run's partitions (a partition run, a backfill), or
+    else the last complete UTC day. Never today: the collector streams, so today is partial."""
+    if context.has_partition_key or context.has_partition_key_range:
+        keys = context.partition_key_range
+        first, last = date.fromisoformat(keys.start), date.fromisoformat(keys.end)
+        return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+    today = today or datetime.now(timezone.utc).date()
+    return [today - timedelta(days=1)]
+
+
 @dg.asset_check(
     asset=RAW_EVENTS_KEY,
     name="raw_events_volume",
     blocking=False,
     pool=DUCKDB_POOL,
-    description="The latest day has at least MEASURE_RAW_MIN_VOLUME_RATIO (default 0.5) of the trailing-week average of events.",
+    description="The run's days (without partitions: yesterday, the last complete UTC day) have at least "
+    "MEASURE_RAW_MIN_VOLUME_RATIO (default 0.5) of the trailing-week average of events.",
 )
-def raw_events_volume(raw_event_stats: RawEventStats) -> dg.AssetCheckResult:
+def raw_events_volume(context: dg.AssetCheckExecutionContext, raw_event_stats: RawEventStats) -> dg.AssetCheckResult:
     min_ratio = _float_env("MEASURE_RAW_MIN_VOLUME_RATIO", 0.5)
-    newest = raw_event_stats.newest_event_timestamp()
-    if newest is None:
-        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, description="raw events are empty")
-    day = newest.date()
-    counts = raw_event_stats.daily_event_counts(day - timedelta(days=TRAILING_DAYS), day + timedelta(days=1))
-    passed, metadata = evaluate_volume(counts, day, min_ratio)
-    return dg.AssetCheckResult(passed=passed, severity=dg.AssetCheckSeverity.WARN, metadata=metadata)
+    days = volume_days(context)
+    # one read for the days and the week before the first of them
+    counts = raw_event_stats.daily_event_counts(days[0] - timedelta(days=TRAILING_DAYS), days[-1] + timedelta(days=1))
+    verdicts = [evaluate_volume(counts, day, min_ratio) for day in days]
+    low = [metadata["day"] for passed, metadata in verdicts if not passed]
+    # the metadata of the first low day (else the last day): one day's figures, as for one partition
+    _, metadata = next(((p, m) for p, m in verdicts if not p), verdicts[-1])
+    if len(days) > 1:
+        metadata = {**metadata, "days_checked": len(days), "low_days": ", ".join(low) or "none"}
+    return dg.AssetCheckResult(passed=not low, severity=dg.AssetCheckSeverity.WARN, metadata=metadata)
 
 
 raw_event_checks = [raw_events_freshness, raw_events_volume]

@@ -3,19 +3,22 @@
 import dagster as dg
 
 from measure_dagster.assets import raw_events_asset
-from measure_dagster.assets.dbt_models import dbt_full_history_models, dbt_partitioned_models
+from measure_dagster.assets.dbt_models import (
+    dbt_full_history_models,
+    dbt_partitioned_models,
+)
 from measure_dagster.automation import automation_sensor
 from measure_dagster.checks import raw_event_checks
 from measure_dagster.jobs import measure_daily_job, measure_whole_table_tests
 from measure_dagster.resources import build_resources
-from measure_dagster.schedules import daily_schedule, weekly_whole_table_tests_schedule
+from measure_dagster.schedules import schedules
 from measure_dagster.sensors import late_event_exports_sensor
 
 defs = dg.Definitions(
     assets=[raw_events_asset(), dbt_partitioned_models, dbt_full_history_models],
     asset_checks=raw_event_checks,
     jobs=[measure_daily_job, measure_whole_table_tests],
-    schedules=[daily_schedule, weekly_whole_table_tests_schedule],
+    schedules=schedules(),
     sensors=[late_event_exports_sensor, automation_sensor],
     resources=build_resources(),
 )

@@ -123,12 +123,54 @@ class ProjectDbtCliResource(DbtCliResource):
             return version.parse(importlib.metadata.version("dbt-core"))
         return DbtCliResource._cli_version.func(self)
 
+    def cli(self, args, *, context=None, **kwargs):
+        """dagster-dbt's cli, with what dbt needs to know of the Dagster run in its environment:
+        the run id (BigQuery job labels, the run-results log) and, on BigQuery, the job limits of
+        the run's window (profiles.yml). dagster-dbt passes os.environ to the dbt subprocess it
+        starts inside this call; the variables are restored afterwards."""
+        with _environment(dbt_run_environment(context)):
+            return super().cli(args, context=context, **kwargs)
+
     def _initialize_dbt_core_adapter(self, args):
         # the in-process adapter only serves fetch_row_counts/fetch_column_metadata, which run on
         # BigQuery; locally table_metadata.py reads DuckDB itself (loading it costs ~2 s a step)
         if settings.is_local():
             return None
         return super()._initialize_dbt_core_adapter(args)
+
+
+RUN_ID_VARIABLE = "MEASURE_DAGSTER_RUN_ID"
+
+
+def window_days(context) -> int:
+    """Days of a partitioned asset's run window (a single-run backfill: all of them), else 1."""
+    assets_def = getattr(context, "assets_def", None) if context is not None else None
+    if assets_def is None or assets_def.partitions_def is None:
+        return 1
+    if not (context.has_partition_key or context.has_partition_key_range):
+        return 1
+    return len(context.partition_keys)
+
+
+def dbt_run_environment(context) -> dict[str, str]:
+    env = {RUN_ID_VARIABLE: context.run.run_id} if context is not None else {}
+    if not settings.is_local():
+        env.update(settings.bigquery_job_limit_env(window_days(context)))
+    return env
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _dbt_executable() -> str:

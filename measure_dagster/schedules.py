@@ -1,9 +1,28 @@
-"""The daily schedule: at 02:00 UTC (the specification's `0 2 * * *`), yesterday's partition of
-raw events and every model downstream of it, then the full-history aggregates."""
+"""Schedules.
+
+- measure_daily_at_0200_utc: at 02:00 UTC (the specification's `0 2 * * *`), yesterday's
+  partition of raw events and every model downstream of it, then the full-history aggregates.
+- observe_raw_events_hourly (BigQuery targets only): at minute 30 of every hour, observes the last
+  MEASURE_BQ_OBSERVE_DAYS (default 3) complete days of the collector's table. A day whose row count
+  changed (late rows) gets a new data version, and declarative automation (automation.py)
+  re-materializes the partitions built from it, as the late-export sensor does locally. Today is
+  not observed: it is still streaming in, and its partition does not exist yet.
+"""
+
+import os
+from datetime import date, timedelta
 
 import dagster as dg
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
+from measure_dagster import settings
+from measure_dagster.assets.raw_events import RAW_EVENTS_KEY
 from measure_dagster.jobs import measure_daily_job, measure_whole_table_tests
+
+DEFAULT_OBSERVE_DAYS = 3
 
 daily_schedule = dg.build_schedule_from_partitioned_job(
     measure_daily_job,
@@ -13,6 +32,46 @@ daily_schedule = dg.build_schedule_from_partitioned_job(
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
+
+def observe_days() -> int:
+    value = os.environ.get("MEASURE_BQ_OBSERVE_DAYS") or str(DEFAULT_OBSERVE_DAYS)
+    if not value.isdigit() or int(value) <= 0:
+        raise ValueError(f"MEASURE_BQ_OBSERVE_DAYS must be a positive whole number of days; got {value!r}")
+    return int(value)
+
+
+# The observation alone: in a run with materializations of its downstream assets those would be
+# skipped (raw_events_bigquery.py), and the daily job leaves external assets out.
+observe_raw_events_job = dg.define_asset_job(
+    name="observe_raw_events",
+    selection=dg.AssetSelection.assets(RAW_EVENTS_KEY),
+    description="Observes raw/events (the collector's BigQuery table) for a range of days: rows per day.",
+)
+
+
+@dg.schedule(
+    name="observe_raw_events_hourly",
+    job=observe_raw_events_job,
+    cron_schedule="30 * * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Observes the last MEASURE_BQ_OBSERVE_DAYS complete UTC days of raw/events, so that late rows "
+    "re-materialize the partitions built from them (declarative automation).",
+)
+def observe_raw_events_schedule(context: dg.ScheduleEvaluationContext):
+    last = context.scheduled_execution_time.date() - timedelta(days=1)
+    first = max(last - timedelta(days=observe_days() - 1), date.fromisoformat(settings.partitions_start()))
+    if first > last:
+        return dg.SkipReason(f"no complete day since the first partition ({settings.partitions_start()}) yet")
+    return dg.RunRequest(
+        tags={
+            ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
+            ASSET_PARTITION_RANGE_END_TAG: last.isoformat(),
+            "measure/trigger": "observe_raw_events_hourly",
+        },
+    )
+
+
 # Sundays at 04:00 UTC, after that day's 02:00 run: every dbt test over whole tables.
 weekly_whole_table_tests_schedule = dg.ScheduleDefinition(
     name="measure_whole_table_tests_weekly",
@@ -21,3 +80,11 @@ weekly_whole_table_tests_schedule = dg.ScheduleDefinition(
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
+
+
+def schedules() -> list:
+    """The daily run everywhere; the observation only where raw/events is the observable table."""
+    if settings.is_local():
+        return [daily_schedule, weekly_whole_table_tests_schedule]
+    observe_days()  # a bad value fails the load, not every tick
+    return [daily_schedule, weekly_whole_table_tests_schedule, observe_raw_events_schedule]

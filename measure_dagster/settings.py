@@ -10,12 +10,22 @@
 | MEASURE_DUCKDB_LOCK_TIMEOUT_SECONDS | 60                         | wait for another process's DuckDB file lock |
 | MEASURE_DUCKDB_MEMORY_LIMIT   | 3GB                              | DuckDB memory cap of dbt runs (spills beyond) |
 | MEASURE_BQ_PROJECT            | required on dev/prod (emulator: measure-test) | GCP project of models and jobs |
-| MEASURE_BQ_LOCATION           | US                               | BigQuery location                           |
+| MEASURE_BQ_LOCATION           | required on dev/prod (emulator: US) | location of the raw dataset and ours, e.g. europe-west1 (Measure.js's default) |
+| MEASURE_BQ_MAXIMUM_BYTES_BILLED | 107374182400 (100 GiB)         | cap of one query job's billed bytes (dbt's maximum_bytes_billed), per day of the window |
+| MEASURE_BQ_TIMEOUT_SECONDS    | 300                              | one query job's timeout (dbt's job_execution_timeout_seconds), per day of the window |
+| MEASURE_BQ_BACKFILL_MAXIMUM_BYTES_BILLED | 1099511627776 (1 TiB) | the most a multi-day window raises the bytes cap to |
+| MEASURE_BQ_BACKFILL_TIMEOUT_SECONDS | 21600 (BigQuery's 6 h limit) | the most a multi-day window raises the timeout to |
 | MEASURE_BQ_RAW_PROJECT        | MEASURE_BQ_PROJECT               | project of the collector's table            |
 | MEASURE_BQ_RAW_DATASET        | measure_js                       | dataset of the collector's table `events`   |
 | MEASURE_BQ_GCP_CREDENTIALS    | (unset: application default)     | base64 service-account key, for Dagster     |
+| MEASURE_BQ_OBSERVE_DAYS       | 3                                | complete days the hourly observation of raw/events reads (schedules.py) |
+| MEASURE_DAGSTER_RUN_ID        | (set by the dbt resource)        | the Dagster run, for dbt's job labels and run-results log |
 
-dbt's own BigQuery settings (method, key file, dataset, threads, timeout) are documented in
+A partitioned dbt run of N days (a single-run backfill is one query per model) gets N times the
+per-day bytes cap and timeout, at most the BACKFILL values: bigquery_job_limits() computes them,
+the dbt resource passes them to dbt (MEASURE_BQ_WINDOW_*), profiles.yml reads them.
+
+dbt's own BigQuery settings (method, key file, dataset, threads) are documented in
 dbt_project/profiles.yml and docs/production.md.
 """
 
@@ -52,8 +62,63 @@ def is_local() -> bool:
     return target() == LOCAL_TARGET
 
 
+# The emulator's datasets are created in US (measure_dagster_tests/bigquery_emulator.py).
+EMULATOR_LOCATION = "US"
+
+
 def bigquery_location() -> str:
-    return os.environ.get("MEASURE_BQ_LOCATION") or "US"
+    """Required on dev and prod: a wrong location fails every join with the raw table (BigQuery does
+    not query across locations), and Measure.js creates its dataset in europe-west1, not US."""
+    value = os.environ.get("MEASURE_BQ_LOCATION")
+    if value:
+        return value
+    if target() == EMULATOR_TARGET:
+        return EMULATOR_LOCATION
+    raise ValueError(
+        f"MEASURE_BQ_LOCATION must be set on the BigQuery target {target()!r}: the location of the raw dataset "
+        "(e.g. europe-west1, where Measure.js creates it by default, or US / EU); see docs/production.md")
+
+
+DEFAULT_MAXIMUM_BYTES_BILLED = 100 * 2**30  # 100 GiB: about 0.6 USD at on-demand prices
+DEFAULT_TIMEOUT_SECONDS = 300
+DEFAULT_BACKFILL_MAXIMUM_BYTES_BILLED = 2**40  # 1 TiB
+DEFAULT_BACKFILL_TIMEOUT_SECONDS = 6 * 3600  # BigQuery's own limit for a query job
+
+
+def _positive_int_env(name: str, default: int) -> int:
+    value = (os.environ.get(name) or str(default)).strip()
+    if not value.isdigit() or int(value) <= 0:
+        raise ValueError(f"{name} must be a positive whole number; got {value!r}")
+    return int(value)
+
+
+def bigquery_job_limits(window_days: int = 1) -> dict[str, int]:
+    """maximum_bytes_billed and job_execution_timeout_seconds of each dbt query job for a run over
+    `window_days` days: the per-day settings times the days, at most the backfill settings."""
+    per_day_bytes = _positive_int_env("MEASURE_BQ_MAXIMUM_BYTES_BILLED", DEFAULT_MAXIMUM_BYTES_BILLED)
+    per_day_seconds = _positive_int_env("MEASURE_BQ_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS)
+    max_bytes = _positive_int_env("MEASURE_BQ_BACKFILL_MAXIMUM_BYTES_BILLED", DEFAULT_BACKFILL_MAXIMUM_BYTES_BILLED)
+    max_seconds = _positive_int_env("MEASURE_BQ_BACKFILL_TIMEOUT_SECONDS", DEFAULT_BACKFILL_TIMEOUT_SECONDS)
+    if max_bytes < per_day_bytes:
+        raise ValueError("MEASURE_BQ_BACKFILL_MAXIMUM_BYTES_BILLED must be at least MEASURE_BQ_MAXIMUM_BYTES_BILLED "
+                         f"({max_bytes} < {per_day_bytes})")
+    if max_seconds < per_day_seconds:
+        raise ValueError("MEASURE_BQ_BACKFILL_TIMEOUT_SECONDS must be at least MEASURE_BQ_TIMEOUT_SECONDS "
+                         f"({max_seconds} < {per_day_seconds})")
+    days = max(1, window_days)
+    return {
+        "maximum_bytes_billed": min(per_day_bytes * days, max_bytes),
+        "job_execution_timeout_seconds": min(per_day_seconds * days, max_seconds),
+    }
+
+
+def bigquery_job_limit_env(window_days: int = 1) -> dict[str, str]:
+    """The variables profiles.yml reads for bigquery_job_limits(window_days)."""
+    limits = bigquery_job_limits(window_days)
+    return {
+        "MEASURE_BQ_WINDOW_MAXIMUM_BYTES_BILLED": str(limits["maximum_bytes_billed"]),
+        "MEASURE_BQ_WINDOW_TIMEOUT_SECONDS": str(limits["job_execution_timeout_seconds"]),
+    }
 
 
 def bigquery_project() -> str:
@@ -146,6 +211,10 @@ def export_for_dbt() -> None:
     validate_duckdb_memory_limit()
     os.environ["MEASURE_TARGET"] = target()
     os.environ["MEASURE_DUCKDB_PATH"] = str(duckdb_path())
+    if not is_local():
+        # bad or missing BigQuery settings fail the code location's load, not the first query
+        bigquery_location()
+        bigquery_job_limits()
     # A test with several parents (relationships) runs in the invocation that can build all of
     # them, not in the one building its first parent (dbt's default "eager" selection).
     os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")

@@ -20,7 +20,6 @@ The emulator tests skip only when the emulator is not installed (`make test` ins
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import re
@@ -36,11 +35,25 @@ from measure_dagster.assets.raw_events import RAW_EVENTS_KEY
 from measure_dagster.settings import DBT_PROJECT_DIR, REPO_ROOT
 from measure_dagster_tests import bigquery_dialect
 from measure_dagster_tests import crafted_events as crafted
-from measure_dagster_tests.bigquery_emulator import load_raw_events, running_emulator, skip_reason
-from measure_dagster_tests.bigquery_offline import DBT, compile_offline, offline_environment, run_checked
+from measure_dagster_tests.bigquery_emulator import (
+    load_raw_events,
+    running_emulator,
+    skip_reason,
+)
+from measure_dagster_tests.bigquery_offline import (
+    DBT,
+    compile_offline,
+    offline_environment,
+    run_checked,
+    static_token_credentials,
+)
 from measure_dagster_tests.googlesql import Catalog, bigquery_schema_columns
 from measure_dagster_tests.pipeline import assert_success, dbt, query, run_days
-from measure_dagster_tests.sql_gate import RAW_SCHEMA, logged_statements, run_logged_gate
+from measure_dagster_tests.sql_gate import (
+    RAW_SCHEMA,
+    logged_statements,
+    run_logged_gate,
+)
 
 CANARIES = {
     # DuckDB-only constructs, written into model copies the way they could slip into shared SQL
@@ -48,14 +61,6 @@ CANARIES = {
     "canary_varchar_cast": "select event_id::varchar as event_key from {{ ref('events_cleaned') }}\n",
 }
 PARTITION = crafted.DAY2
-
-
-def static_token_credentials() -> str:
-    """MEASURE_BQ_GCP_CREDENTIALS for the emulator: base64 credentials (as dagster-gcp takes a key)
-    holding a token valid until 2099, so google-auth never asks Google for one."""
-    info = {"type": "authorized_user", "client_id": "offline", "client_secret": "offline",
-            "refresh_token": "offline", "token": "dummy", "expiry": "2099-01-01T00:00:00Z"}
-    return base64.b64encode(json.dumps(info).encode()).decode()
 
 
 # --- 1 and 2: offline compile, and the SQL is BigQuery's ---------------------------------------

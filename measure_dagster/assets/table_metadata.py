@@ -5,6 +5,11 @@ active users per date as partition observations (plotted over partitions in the 
 DuckDB lets no other process open the file while dbt writes it, so locally the dbt events are
 collected until dbt has exited, then enriched from one read-only connection. On BigQuery
 dagster-dbt's own fetch_row_counts / fetch_column_metadata do this while streaming.
+
+On BigQuery every materialization also carries its query job's figures, from dbt's
+adapter_response in run_results.json: bigquery/bytes_processed, bigquery/bytes_billed,
+bigquery/slot_ms and bigquery/job_id (DuckDB reports none of them, so none are attached there).
+So there too a step's events go out when its dbt invocation has ended.
 """
 
 from collections.abc import Iterator
@@ -12,6 +17,7 @@ from datetime import date
 
 import dagster as dg
 from dagster_dbt import DbtCliInvocation
+from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from measure_dagster import settings
@@ -19,6 +25,7 @@ from measure_dagster.resources import DuckDBWarehouse
 
 DAILY_PERFORMANCE = dg.AssetKey(["mart", "daily_performance"])
 PREVIEW_DAYS = 7
+JOB_FIGURES = ("bytes_processed", "bytes_billed", "slot_ms")
 
 
 def _relation(asset_key: dg.AssetKey) -> str:
@@ -56,8 +63,57 @@ def _daily_performance_markdown(con) -> str:
     return "\n".join(lines)
 
 
+def job_metadata(adapter_response: dict) -> dict:
+    """The query job's figures in dbt's adapter_response, as materialization metadata."""
+    metadata = {f"bigquery/{name}": dg.MetadataValue.int(int(adapter_response[name]))
+                for name in JOB_FIGURES if isinstance(adapter_response.get(name), (int, float))}
+    if metadata and adapter_response.get("job_id"):
+        metadata["bigquery/job_id"] = dg.MetadataValue.text(str(adapter_response["job_id"]))
+    return metadata
+
+
+def _adapter_responses(invocation: DbtCliInvocation) -> dict[str, dict]:
+    """adapter_response per node, from the invocation's run_results.json ({} when dbt wrote none)."""
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except (FileNotFoundError, KeyError, ValueError):
+        return {}
+    return {result["unique_id"]: result.get("adapter_response") or {} for result in results}
+
+
+def _events_with_job_metadata(invocation: DbtCliInvocation):
+    """invocation.stream()'s events, each materialization with its query job's figures.
+
+    dbt-core reports adapter_response only in run_results.json and in NodeFinished, a debug-level
+    event that its stdout does not carry: the events are collected until dbt exits, then go out in
+    dbt's order (a check never ahead of its model's materialization), also when dbt failed, whose
+    error follows them."""
+    events, dbt_failure = [], None
+    try:
+        for message in invocation.stream_raw_events():
+            unique_id = message.raw_event.get("data", {}).get("node_info", {}).get("unique_id")
+            for event in message.to_default_asset_events(
+                manifest=invocation.manifest, dagster_dbt_translator=invocation.dagster_dbt_translator,
+                context=invocation.context, target_path=invocation.target_path, project=invocation.project,
+            ):
+                events.append((unique_id, event))
+    except DagsterDbtCliRuntimeError as error:
+        dbt_failure = error
+    responses = _adapter_responses(invocation)
+    for unique_id, event in events:
+        metadata = job_metadata(responses.get(unique_id, {})) if unique_id else {}
+        yield _with_metadata(event, metadata) if metadata else event
+    if dbt_failure is not None:
+        raise dbt_failure
+
+
+def stream_events(invocation: DbtCliInvocation) -> DbtEventIterator:
+    """invocation.stream(), with the BigQuery job figures (DbtEventIterator: fetch_row_counts etc. apply)."""
+    return DbtEventIterator(_events_with_job_metadata(invocation), dbt_cli_invocation=invocation)
+
+
 def _with_metadata(event, metadata: dict):
-    if isinstance(event, dg.Output):
+    if isinstance(event, (dg.Output, dg.AssetMaterialization)):
         return event.with_metadata({**event.metadata, **metadata})
     if isinstance(event, dg.MaterializeResult):
         return dg.MaterializeResult(asset_key=event.asset_key, metadata={**(event.metadata or {}), **metadata},
@@ -90,7 +146,7 @@ def _daily_active_users_observations(con, context: dg.AssetExecutionContext) -> 
 
 def stream_with_table_metadata(invocation: DbtCliInvocation, context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse):
     if not settings.is_local():
-        yield from invocation.stream().fetch_row_counts().fetch_column_metadata()
+        yield from stream_events(invocation).fetch_row_counts().fetch_column_metadata()
         return
     # the stream ends when dbt has exited and released the file; when dbt failed (an error-severity
     # test), what it did report still goes out (the failed checks first of all), then the error
