@@ -14,6 +14,7 @@
 | MEASURE_BQ_RAW_PROJECT        | MEASURE_BQ_PROJECT               | project of the collector's table            |
 | MEASURE_BQ_RAW_DATASET        | measure_js                       | dataset of the collector's table `events`   |
 | MEASURE_BQ_GCP_CREDENTIALS    | (unset: application default)     | base64 service-account key, for Dagster     |
+| MEASURE_UI_URL                | http://127.0.0.1:3000            | the Dagster UI, for run links of the CLI    |
 
 dbt's own BigQuery settings (method, key file, dataset, threads, timeout) are documented in
 dbt_project/profiles.yml and docs/production.md.
@@ -70,6 +71,11 @@ def raw_events_table_ref() -> str:
     project = os.environ.get("MEASURE_BQ_RAW_PROJECT") or bigquery_project()
     dataset = os.environ.get("MEASURE_BQ_RAW_DATASET") or DEFAULT_RAW_DATASET
     return f"{project}.{dataset}.{RAW_EVENTS_TABLE}"
+
+
+def ui_url() -> str:
+    """Where the Dagster UI of this instance is served (`make dev` sets it from HOST and PORT)."""
+    return (os.environ.get("MEASURE_UI_URL") or "http://127.0.0.1:3000").rstrip("/")
 
 
 def duckdb_path() -> Path:
