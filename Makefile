@@ -17,7 +17,7 @@ PORT ?= 3000
 # the run links `measure-dagster materialize` prints
 export MEASURE_UI_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: help install manifest sample dev run test browser bq-emulator bench clean
+.PHONY: help install manifest sample dev run test browser bq-emulator bench clean screenshots
 
 help:
 	@sed -n 's/^# //p' Makefile | head -4
@@ -50,6 +50,10 @@ run: manifest
 
 browser:
 	@bash scripts/install_chromium.sh
+
+# docs/img/*.png of the README, taken by headless Chromium from a throwaway instance (never by hand)
+screenshots: manifest browser
+	$(BIN)/python -m measure_dagster_tests.screenshots docs/img
 
 bq-emulator:
 	@bash scripts/bq_emulator.sh install
