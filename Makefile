@@ -1,4 +1,4 @@
-# make dev   install, prepare the dbt manifest, load sample data, start the Dagster UI
+# make dev   install, prepare the dbt manifest, materialize the sample (once), start the Dagster UI
 # make run   install and materialize the whole graph on the embedded DuckDB
 # make test  install and run the whole test suite
 # make bench benchmarks (bench/; options: make bench BENCH_ARGS="--events 1000000 --repeat 1")
@@ -14,8 +14,10 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export MEASURE_DUCKDB_PATH ?= $(CURDIR)/data/measure.duckdb
 HOST ?= 127.0.0.1
 PORT ?= 3000
+# the run links `measure-dagster materialize` prints
+export MEASURE_UI_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: help install manifest sample dev run test browser bq-emulator googlesql-analyzer bench bigquery-bytes clean
+.PHONY: help install manifest sample dev run test browser bq-emulator googlesql-analyzer bench bigquery-bytes clean screenshots
 
 help:
 	@sed -n 's/^# //p' Makefile | head -4
@@ -33,8 +35,12 @@ install: $(BIN)/.installed
 manifest: install
 	cd dbt_project && $(BIN)/dbt parse --quiet --profiles-dir . --target $${MEASURE_TARGET:-local}
 
+# The sample loaded and the whole graph materialized through Dagster, recorded in the instance
+# at DAGSTER_HOME, so the UI opens on a working pipeline; only the days not yet materialized
+# (nothing on a second `make dev`). On BigQuery targets the warehouse is not ours to fill.
 sample: manifest
-	$(BIN)/measure-dagster load-sample
+	@if [ "$${MEASURE_TARGET:-local}" = local ]; then $(BIN)/measure-dagster materialize --if-missing; \
+	else echo "make sample: MEASURE_TARGET=$$MEASURE_TARGET, nothing materialized"; fi
 
 dev: sample
 	$(BIN)/dagster dev -w workspace.yaml -h $(HOST) -p $(PORT)
@@ -44,6 +50,10 @@ run: manifest
 
 browser:
 	@bash scripts/install_chromium.sh
+
+# docs/img/*.png of the README, taken by headless Chromium from a throwaway instance (never by hand)
+screenshots: manifest browser
+	$(BIN)/python -m measure_dagster_tests.screenshots docs/img
 
 bq-emulator:
 	@bash scripts/bq_emulator.sh install

@@ -1,18 +1,22 @@
 """`measure-dagster`: run the pipeline through Dagster from a shell.
 
-    measure-dagster materialize [--start YYYY-MM-DD --end YYYY-MM-DD]
+    measure-dagster materialize [--start YYYY-MM-DD --end YYYY-MM-DD] [--if-missing] [--verbose]
 
 Runs in this process, recorded in the Dagster instance of DAGSTER_HOME (the project's
-dagster_home/ by default), so the runs show in the UI. Exits non-zero when the run fails,
-including when a blocking asset check fails.
+dagster_home/ by default), so the runs show in the UI. Prints one line per step and per asset
+as it is materialized, the checks that failed or warned, and a summary with the run's link in
+the UI; `--verbose` prints Dagster's full event log and dbt's output instead. Exits non-zero
+when the run fails, including when a blocking asset check fails.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from datetime import date, datetime, timedelta, timezone
+import warnings
+from datetime import UTC, date, datetime, timedelta
 
 from measure_dagster import settings
 
@@ -37,16 +41,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     materialize.add_argument("--start", type=_date, help="first UTC day (default: the first partition)")
     materialize.add_argument("--end", type=_date, help="last UTC day, inclusive (default: yesterday)")
-    commands.add_parser(
-        "load-sample",
-        help="materialize only raw/events for every partition (what `make dev` loads before the UI starts)",
+    materialize.add_argument(
+        "--if-missing", action="store_true",
+        help="only the days some asset has no materialization of in the instance (first to last such day); "
+        "nothing when every partition of every asset is materialized (what `make dev` runs)",
     )
+    materialize.add_argument("-v", "--verbose", action="store_true",
+                             help="Dagster's full event log, dbt's output and library warnings instead of the concise view")
+    load_sample = commands.add_parser(
+        "load-sample",
+        help="materialize only raw/events for every partition",
+    )
+    load_sample.add_argument("-v", "--verbose", action="store_true", help="Dagster's full event log")
     return parser
 
 
 def _partition_range(start: date | None, end: date | None) -> tuple[str, str]:
     first = date.fromisoformat(settings.partitions_start())
-    yesterday = datetime.now(timezone.utc).date() - timedelta(days=1)
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
     start, end = start or first, end or yesterday
     if start > end:
         raise SystemExit(f"measure-dagster: --start {start} is after --end {end}")
@@ -57,35 +69,118 @@ def _partition_range(start: date | None, end: date | None) -> tuple[str, str]:
     return start.isoformat(), end.isoformat()
 
 
-def materialize(start: date | None, end: date | None, only_raw_events: bool = False) -> int:
-    import dagster as dg
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+def missing_range(instance, asset_graph, first: str, last: str) -> tuple[str, str] | None:
+    """The days first..last that some materializable asset has no materialization of in the
+    instance, as (first missing, last missing); the last day alone when only an unpartitioned
+    asset is missing (it reads every partition anyway); None when nothing is."""
+    if settings.is_local() and not settings.duckdb_path().exists():
+        return first, last  # the instance remembers tables that are gone
+    days = [d.isoformat() for d in _days(date.fromisoformat(first), date.fromisoformat(last))]
+    missing_days: set[str] = set()
+    unpartitioned_missing = False
+    for key in asset_graph.materializable_asset_keys:
+        if asset_graph.get(key).partitions_def is None:
+            unpartitioned_missing |= instance.get_latest_materialization_event(key) is None
+        else:
+            done = instance.get_materialized_partitions(key)
+            missing_days.update(day for day in days if day not in done)
+    if missing_days:
+        return min(missing_days), max(missing_days)
+    return (last, last) if unpartitioned_missing else None
 
+
+def _days(first: date, last: date):
+    while first <= last:
+        yield first
+        first += timedelta(days=1)
+
+
+@contextlib.contextmanager
+def _terminal_for_the_report(verbose: bool):
+    """The stream the concise report writes to. Without --verbose, what Dagster and dbt write to
+    stdout during the run (dagster-dbt re-emits every dbt log line there) still reaches the
+    run's compute logs (Dagster captures fd 1 per step; the UI's stdout tab), but not the
+    terminal: fd 1 points to /dev/null while the report writes to a copy of the original."""
+    sys.stdout.flush()
+    if verbose:
+        yield sys.stdout
+        return
+    saved = os.dup(1)
+    report = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8", errors="replace")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    try:
+        yield report
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        report.close()
+
+
+def materialize(start: date | None, end: date | None, only_raw_events: bool = False, *,
+                if_missing: bool = False, verbose: bool = False) -> int:
+    import dagster as dg
+    from dagster._core.storage.tags import (
+        ASSET_PARTITION_RANGE_END_TAG,
+        ASSET_PARTITION_RANGE_START_TAG,
+    )
+    from dagster._core.utils import make_new_run_id
+
+    from measure_dagster.assets.dbt_models import (
+        dbt_full_history_models,
+        dbt_partitioned_models,
+    )
     from measure_dagster.assets.raw_events import RAW_EVENTS_KEY
     from measure_dagster.definitions import defs
     from measure_dagster.jobs import measure_daily_job
     from measure_dagster.recovery import release_runs_of_dead_processes
+    from measure_dagster.run_report import RunReport
 
     first, last = _partition_range(start, end)
     os.environ.setdefault("DAGSTER_HOME", str(DEFAULT_DAGSTER_HOME))
     os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
     job = defs.resolve_job_def(measure_daily_job.name)
     what = "raw events" if only_raw_events else "raw events and every dbt model"
-    print(f"measure-dagster: materializing {what}, {first} .. {last} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})", flush=True)
     with dg.DagsterInstance.get() as instance:
+        if if_missing:
+            todo = missing_range(instance, defs.resolve_asset_graph(), first, last)
+            if todo is None:
+                print(f"measure-dagster: every partition {first} .. {last} of every asset is materialized "
+                      f"(DAGSTER_HOME={os.environ['DAGSTER_HOME']}); nothing to do", flush=True)
+                return 0
+            first, last = todo
+        print(f"measure-dagster: materializing {what}, {first} .. {last} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})", flush=True)
         # a run killed with its process still holds the duckdb pool's slot: this run would wait forever
         for run_id in release_runs_of_dead_processes(instance):
             print(f"measure-dagster: run {run_id} was killed with its process; marked failed, its pool slot released", flush=True)
-        result = job.execute_in_process(
-            instance=instance,
-            tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
-            asset_selection=[RAW_EVENTS_KEY] if only_raw_events else None,
-            raise_on_error=False,
-        )
+        dbt_models = set() if only_raw_events else set(dbt_partitioned_models.keys) | set(dbt_full_history_models.keys)
+        run_id = make_new_run_id()
+        started_at = datetime.now(UTC)
+        is_terminal = sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+        with _terminal_for_the_report(verbose) as out:
+            report = RunReport(dbt_models, out=out, progress_bar=is_terminal and not verbose, show_lines=not verbose,
+                               partition_count=(date.fromisoformat(last) - date.fromisoformat(first)).days + 1)
+            instance.add_event_listener(run_id, report)
+            try:
+                result = job.execute_in_process(
+                    instance=instance,
+                    run_id=run_id,
+                    tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+                    asset_selection=[RAW_EVENTS_KEY] if only_raw_events else None,
+                    # the concise report replaces Dagster's console log (the event log is stored all the same)
+                    run_config=None if verbose else {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+                    raise_on_error=False,
+                )
+            finally:
+                report.close()
+            for line in report.summary(run_id, result.success, settings.ui_url(), started_at):
+                print(line, file=out, flush=True)
     failed_checks = [
         evaluation.asset_check_key.to_user_string()
         for evaluation in result.get_asset_check_evaluations()
-        if not evaluation.passed
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
     ]
     if failed_checks:
         print(f"measure-dagster: failed checks: {', '.join(sorted(failed_checks))}", file=sys.stderr)
@@ -99,19 +194,21 @@ def materialize(start: date | None, end: date | None, only_raw_events: bool = Fa
                 print(f"measure-dagster: {event.step_key}: {reason.removeprefix('dagster._core.definitions.events.Failure: ')}",
                       file=sys.stderr)
         return 1
-    print(f"measure-dagster: run {result.run_id} succeeded")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if not args.verbose:
+        # library warnings (Dagster's BetaWarning at import, deprecations) are for --verbose
+        warnings.simplefilter("ignore")
     if args.command == "materialize":
-        return materialize(args.start, args.end)
+        return materialize(args.start, args.end, if_missing=args.if_missing, verbose=args.verbose)
     if args.command == "load-sample":
         if not settings.is_local():
             # on BigQuery raw/events is the collector's table: observed, never loaded by us
             raise SystemExit(f"measure-dagster: load-sample loads the local DuckDB; MEASURE_TARGET is {settings.target()!r}")
-        return materialize(None, None, only_raw_events=True)
+        return materialize(None, None, only_raw_events=True, verbose=args.verbose)
     return 2
 
 

@@ -20,6 +20,7 @@
 | MEASURE_BQ_GCP_CREDENTIALS    | (unset: application default)     | base64 service-account key, for Dagster     |
 | MEASURE_BQ_OBSERVE_DAYS       | 3                                | complete days the hourly observation of raw/events reads (schedules.py) |
 | MEASURE_DAGSTER_RUN_ID        | (set by the dbt resource)        | the Dagster run, for dbt's job labels and run-results log |
+| MEASURE_UI_URL                | http://127.0.0.1:3000            | the Dagster UI, for run links of the CLI    |
 
 A partitioned dbt run of N days (a single-run backfill is one query per model) gets N times the
 per-day bytes cap and timeout, at most the BACKFILL values: bigquery_job_limits() computes them,
@@ -135,6 +136,11 @@ def raw_events_table_ref() -> str:
     project = os.environ.get("MEASURE_BQ_RAW_PROJECT") or bigquery_project()
     dataset = os.environ.get("MEASURE_BQ_RAW_DATASET") or DEFAULT_RAW_DATASET
     return f"{project}.{dataset}.{RAW_EVENTS_TABLE}"
+
+
+def ui_url() -> str:
+    """Where the Dagster UI of this instance is served (`make dev` sets it from HOST and PORT)."""
+    return (os.environ.get("MEASURE_UI_URL") or "http://127.0.0.1:3000").rstrip("/")
 
 
 def duckdb_path() -> Path:

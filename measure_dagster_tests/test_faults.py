@@ -60,7 +60,8 @@ def run_cli(env: dict, kill_when: re.Pattern | None = None, kill: str = "") -> t
     """`measure-dagster materialize` for the hostile days in its own process group. With
     `kill_when`, at the first output line matching it: kill="dbt" SIGKILLs the running `dbt build`,
     kill="group" SIGKILLs the whole process group (Dagster and dbt at once)."""
-    process = subprocess.Popen([CLI, "materialize", "--start", hostile.DAY1, "--end", hostile.DAY2], cwd=REPO_ROOT, env=env,
+    # --verbose: the kill points are lines of dbt's output, which only the full log shows
+    process = subprocess.Popen([CLI, "materialize", "--start", hostile.DAY1, "--end", hostile.DAY2, "--verbose"], cwd=REPO_ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
                                start_new_session=True)
     watchdog = threading.Timer(400, lambda: os.killpg(process.pid, signal.SIGKILL))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from measure_dagster.assets.table_metadata import DAILY_FIGURES
 from measure_dagster.settings import DBT_PROJECT_DIR
 from measure_dagster_tests import crafted_events as crafted
 from measure_dagster_tests.pipeline import assert_success, dbt, query, run_days
@@ -116,19 +117,24 @@ def test_ndjson_exports_one_run_for_both_days(warehouse_path, dagster_instance, 
     relationships = evaluations["relationships_sessions_session_id__session_id__ref_events_sessionated_"]
     assert (relationships.asset_key, relationships.passed) == (dg.AssetKey(["core", "sessions"]), True)
 
-    # what the UI shows on the materializations: row count, column schema, a preview, DAU per day
+    # what the UI shows on the materializations: row count, column schema, a preview, and each
+    # day's figures as numbers on its own partition (the UI plots them per partition)
     materializations = {e.asset_key: e.materialization for e in result.get_asset_materialization_events()}
     daily = materializations[dg.AssetKey(["mart", "daily_performance"])].metadata
     assert daily["dagster/row_count"].value == 2
     assert "avg_session_duration" in [c.name for c in daily["dagster/column_schema"].value.columns]
     assert "| 2026-10-06 | 3 | 3 | 6 | 14 | 10 | 1080.0 |" in daily["latest_days"].value
     assert materializations[dg.AssetKey(["core", "sessions"])].metadata["dagster/row_count"].value == len(crafted.EXPECTED_SESSIONS)
-    observations = {
-        (o.partition, o.metadata["daily_active_users"].value)
-        for o in (e.event_specific_data.asset_observation for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION")
-        if "daily_active_users" in o.metadata
+    figures = {
+        m.partition: {k: v for k, v in m.metadata.items() if k in DAILY_FIGURES}
+        for m in (e.materialization for e in result.get_asset_materialization_events())
+        if m.asset_key == dg.AssetKey(["mart", "daily_performance"])
     }
-    assert observations == {(crafted.DAY1, 3), (crafted.DAY2, 3)}
+    assert set(figures) == {crafted.DAY1, crafted.DAY2}
+    for day, values in figures.items():
+        assert {k: v.value for k, v in values.items()} == {k: crafted.EXPECTED_DAILY_PERFORMANCE[day][k] for k in DAILY_FIGURES}, day
+        assert isinstance(values["avg_session_duration"], dg.FloatMetadataValue)
+        assert isinstance(values["daily_active_users"], dg.IntMetadataValue)
 
     # source checks: 18 raw rows on 10-06 against 11 in the week before it (11 / 7 days = 1.57 a day);
     # the newest event is weeks old, so freshness warns

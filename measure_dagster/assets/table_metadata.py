@@ -1,6 +1,7 @@
 """What people read on a materialization in the UI: row count and column schema of the table
-dbt just built, a markdown preview of the latest days of daily_performance, and its daily
-active users per date as partition observations (plotted over partitions in the UI).
+dbt just built, a markdown preview of the latest days of daily_performance, and that day's key
+figures as numbers on each daily_performance partition's materialization (the UI plots numeric
+metadata per partition: the trend of every metric; the newest partition has the latest figures).
 
 DuckDB lets no other process open the file while dbt writes it, so locally the dbt events are
 collected until dbt has exited, then enriched from one read-only connection. On BigQuery
@@ -12,7 +13,6 @@ bigquery/slot_ms and bigquery/job_id (DuckDB reports none of them, so none are a
 So there too a step's events go out when its dbt invocation has ended.
 """
 
-from collections.abc import Iterator
 from datetime import date
 
 import dagster as dg
@@ -129,19 +129,36 @@ def _asset_key_of(context: dg.AssetExecutionContext, event) -> dg.AssetKey | Non
     return None
 
 
-def _daily_active_users_observations(con, context: dg.AssetExecutionContext) -> Iterator[dg.AssetObservation]:
+# the figures of a day of mart.daily_performance that go on its partition's materialization
+DAILY_FIGURES = {
+    "daily_active_users": int,
+    "daily_active_registered_users": int,
+    "total_sessions": int,
+    "total_events": int,
+    "pageviews": int,
+    "avg_session_duration": float,
+}
+
+
+def add_daily_figures(con, context: dg.AssetExecutionContext) -> None:
+    """Each partition of the run gets its own day's figures (partition-scoped metadata: one
+    materialization event per partition, even when a range is built by one dbt invocation)."""
     if not context.has_partition_key_range and not context.has_partition_key:
         return
     window = context.partition_time_window
     rows = con.execute(
-        "select date, daily_active_users from mart.daily_performance where date >= ? and date < ? order by date",
+        f"select date, {', '.join(DAILY_FIGURES)} from mart.daily_performance where date >= ? and date < ? order by date",
         [window.start.date(), window.end.date()],
     ).fetchall()
     partition_keys = set(context.partition_keys)
-    for day, users in rows:
+    for day, *values in rows:
         key = day.isoformat() if isinstance(day, date) else str(day)
-        if key in partition_keys:
-            yield dg.AssetObservation(asset_key=DAILY_PERFORMANCE, partition=key, metadata={"daily_active_users": users})
+        if key not in partition_keys:
+            continue
+        # a day without sessions has no average: left out rather than plotted as 0
+        figures = {name: round(cast(value), 1) if cast is float else cast(value)
+                   for (name, cast), value in zip(DAILY_FIGURES.items(), values, strict=True) if value is not None}
+        context.add_asset_metadata(figures, asset_key=DAILY_PERFORMANCE, partition_key=key)
 
 
 def stream_with_table_metadata(invocation: DbtCliInvocation, context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse):
@@ -157,15 +174,13 @@ def stream_with_table_metadata(invocation: DbtCliInvocation, context: dg.AssetEx
     except DagsterDbtCliRuntimeError as error:
         dbt_failure = error
     with warehouse.connect(read_only=True) as con:
-        built_daily_performance = False
         for event in events:
             asset_key = _asset_key_of(context, event)
             if asset_key is not None and _table_exists(con, asset_key):
                 event = _with_metadata(event, _table_metadata(con, asset_key))
-                built_daily_performance |= asset_key == DAILY_PERFORMANCE
+                if asset_key == DAILY_PERFORMANCE:
+                    # before the output is yielded: Dagster reads it when it makes the materializations
+                    add_daily_figures(con, context)
             yield event
-        if built_daily_performance:
-            for observation in _daily_active_users_observations(con, context):
-                context.log_event(observation)
     if dbt_failure is not None:
         raise dbt_failure
