@@ -223,7 +223,7 @@ def test_keys_never_show_in_what_dagster_or_dbt_print(tmp_path):
     keyfile = tmp_path / "service-account.json"
     keyfile.write_text(json.dumps(key))
     encoded = base64.b64encode(json.dumps(key).encode()).decode()
-    env = {**os.environ, **OFFLINE, "MEASURE_TARGET": "dev", "MEASURE_BQ_PROJECT": "measure-secret-test",
+    env = {**os.environ, **OFFLINE, "MEASURE_TARGET": "dev", "MEASURE_BQ_PROJECT": "measure-secret-test", "MEASURE_BQ_LOCATION": "europe-west1",
            "MEASURE_BQ_KEYFILE": str(keyfile), "MEASURE_BQ_GCP_CREDENTIALS": encoded, "DAGSTER_HOME": str(tmp_path / "home")}
     env.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
     (tmp_path / "home").mkdir()

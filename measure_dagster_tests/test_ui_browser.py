@@ -123,7 +123,7 @@ def test_asset_graph_and_one_partition_materialized_from_the_ui(tmp_path):
     with running_webserver(tmp_path / "webserver", env, unset=unset, startup_timeout=deadline.left(90)) as server:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=deadline.left_ms(60))
-            context = browser.new_context(viewport={"width": 1600, "height": 1000})
+            context = browser.new_context(viewport={"width": 1600, "height": 1400})
             # the "Join the Dagster community" dialog the UI shows on localhost, dismissed in advance
             context.add_init_script("window.localStorage.setItem('communityNux', '\"1\"')")
             page = context.new_page()
@@ -168,6 +168,13 @@ def _drive_ui(page, expect, url: str, deadline: Deadline, shot) -> str:
         expect(group_nodes.filter(has=page.get_by_text(group, exact=True)).first).to_be_visible(timeout=deadline.left_ms(60))
     shot("asset-graph-groups")
     page.keyboard.press("Alt+e")  # "Expand all groups" (⌥E) of the graph's menu
+    # the expanded graph outgrows the viewport, and nodes outside it are not rendered: zoom out
+    # (ctrl + mouse wheel over the graph) so that every layer is in view
+    page.mouse.move(1000, 500)
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, 250)
+    page.wait_for_timeout(500)
+    page.keyboard.up("Control")
     model_nodes = page.locator("foreignObject:not(.group)")
     for model in MODELS:
         expect(model_nodes.filter(has=page.get_by_text(model, exact=True)).first).to_be_visible(timeout=deadline.left_ms(30))
