@@ -139,33 +139,30 @@ class Analyzer:
             language_options=language, default_timezone="UTC", error_message_mode=options_pb2.ERROR_MESSAGE_ONE_LINE,
         )
         self._builtins = proto_options_pb2.ZetaSQLBuiltinFunctionOptionsProto(language_options=language)
+        # the same options with unused columns pruned from table scans (table_scans)
+        self._pruning_options = proto_options_pb2.AnalyzerOptionsProto()
+        self._pruning_options.CopyFrom(self._options)
+        self._pruning_options.prune_unused_columns = True
 
-    def analyze(self, sql: str, catalog: Catalog) -> list[tuple[str, object]]:
+    def _resolve(self, sql: str, catalog: Catalog, options):
+        """The resolved statement, or AnalyzerError with the analyzer's message."""
         import grpc
 
-        request = self._pb.AnalyzeRequest(options=self._options, simple_catalog=catalog.proto(self._builtins), sql_statement=sql)
+        request = self._pb.AnalyzeRequest(options=options, simple_catalog=catalog.proto(self._builtins), sql_statement=sql)
         try:
-            response = self._stub.Analyze(request, timeout=60)
+            return self._stub.Analyze(request, timeout=60).resolved_statement
         except grpc.RpcError as error:
             raise AnalyzerError(error.details()) from None
-        return _output_columns(response.resolved_statement)
+
+    def analyze(self, sql: str, catalog: Catalog) -> list[tuple[str, object]]:
+        return _output_columns(self._resolve(sql, catalog, self._options))
 
     def table_scans(self, sql: str, catalog: Catalog) -> list[TableScan]:
         """The tables a statement reads: per scan, the columns it references (the analyzer's
         pruning of unused columns) and the days its partition filter keeps. Bytes billed on
         BigQuery follow from both; an upper bound, as BigQuery may prune more through `select *`."""
-        import grpc
-
-        options = type(self._options)()
-        options.CopyFrom(self._options)
-        options.prune_unused_columns = True
-        request = self._pb.AnalyzeRequest(options=options, simple_catalog=catalog.proto(self._builtins), sql_statement=sql)
-        try:
-            response = self._stub.Analyze(request, timeout=60)
-        except grpc.RpcError as error:
-            raise AnalyzerError(error.details()) from None
         scans: list[TableScan] = []
-        _collect_scans(response.resolved_statement, scans)
+        _collect_scans(self._resolve(sql, catalog, self._pruning_options), scans)
         return scans
 
     def analyze_script(self, script: str, catalog: Catalog) -> int:

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from pathlib import Path
 
-from measure_dagster_tests.googlesql import Analyzer, AnalyzerError, Catalog, bigquery_schema_columns, created_table_path
+from measure_dagster_tests.googlesql import (
+    Analyzer,
+    AnalyzerError,
+    Catalog,
+    bigquery_schema_columns,
+    created_table_path,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RAW_SCHEMA = REPO_ROOT / "measure_dagster" / "raw" / "bq_table_schema.json"
