@@ -107,7 +107,8 @@ def skip_reason() -> str | None:
     return None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (for the emulator and the GoogleSQL analyzer)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -179,7 +180,7 @@ def running_emulator(
     proc = None
     try:
         for attempt in range(3):  # a free port can be taken between probing and binding
-            port, grpc_port = _free_port(), _free_port()
+            port, grpc_port = free_port(), free_port()
             endpoint = f"http://127.0.0.1:{port}"
             with open(log_path, "ab") as log:
                 proc = subprocess.Popen(

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import contextlib
 import re
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from measure_dagster_tests.bigquery_emulator import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOME = REPO_ROOT / ".venv-googlesql"
@@ -311,17 +312,11 @@ def split_statements(script: str) -> list[str]:
     return [s for s in statements if s.strip()]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def running_analyzer(startup_seconds: float = 60) -> Iterator[Analyzer]:
     import grpc
 
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([str(HOME / "remote_server"), "localhost", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     channel = grpc.insecure_channel(f"localhost:{port}", options=[("grpc.max_receive_message_length", 256 << 20),
