@@ -102,4 +102,5 @@ def test_the_gate_rejects_planted_errors(compiled, googlesql_analyzer):
         assert message in rejected[name], (name, rejected[name])
     # the schema of the model it replaced passed: the fix, not the gate, made data_freshness pass
     freshness = dict(result.schemas["data_freshness"])
-    assert [name for name in freshness] == ["table_name", "latest_record", "hours_behind"]
+    assert [name for name in freshness] == ["table_name", "latest_record", "hours_behind", "checked_since"]
+    assert str(freshness["latest_record"]) == str(freshness["checked_since"]) == "type_kind: TYPE_TIMESTAMP\n"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta, timezone
+
 import dagster as dg
 
 from measure_dagster.assets.table_metadata import DAILY_FIGURES
@@ -150,10 +152,23 @@ def test_ndjson_exports_one_run_for_both_days(warehouse_path, dagster_instance, 
     logged = query(warehouse_path, "select model_name, status from monitoring.dbt_run_results_log where resource_type = 'model'")
     assert {("events_sessionated", "success"), ("daily_performance", "success"), ("sessions", "success")} <= {
         (r["model_name"], r["status"]) for r in logged}
-    freshness_rows = {r["table_name"]: r for r in query(warehouse_path, "select * from monitoring.data_freshness")}
-    assert str(freshness_rows["events"]["latest_record"]) == "2026-10-06 09:10:00"
-    assert str(freshness_rows["daily_performance"]["latest_record"]) == "2026-10-07 00:00:00"
-    behind = freshness_rows["events"]["hours_behind"] - freshness_rows["daily_performance"]["hours_behind"]
+    def freshness_rows():
+        return {r["table_name"]: r for r in query(warehouse_path, "select * from monitoring.data_freshness")}
+
+    # the raw table is read back freshness_lookback_days (7) only: the newest event, weeks old, is beyond
+    rows = freshness_rows()
+    today = datetime.now(timezone.utc).date()
+    assert (rows["events"]["latest_record"], rows["events"]["hours_behind"]) == (None, None)
+    assert rows["events"]["checked_since"] == datetime.combine(today - timedelta(days=7), datetime.min.time())
+    assert str(rows["daily_performance"]["latest_record"]) == "2026-10-07 00:00:00"
+    # a lookback reaching the newest event's day finds it; one day less does not
+    days_back = (today - date(2026, 10, 6)).days
+    dbt(["run", "--select", "data_freshness", "--vars", f"{{freshness_lookback_days: {days_back - 1}}}"])
+    assert freshness_rows()["events"]["latest_record"] is None
+    dbt(["run", "--select", "data_freshness", "--vars", f"{{freshness_lookback_days: {days_back}}}"])
+    rows = freshness_rows()
+    assert str(rows["events"]["latest_record"]) == "2026-10-06 09:10:00"
+    behind = rows["events"]["hours_behind"] - rows["daily_performance"]["hours_behind"]
     assert abs(behind - (14 + 50 / 60)) < 0.01  # 09:10 to midnight
 
     # the troubleshooting operation and the docs

@@ -83,6 +83,11 @@
 {% macro default__utc_today_start() -%}timestamp(current_date('UTC')){%- endmacro %}
 {% macro duckdb__utc_today_start() -%}cast(current_date as timestamp){%- endmacro %}
 
+{#- Midnight (UTC) `days` whole days before today's: a constant BigQuery prunes partitions by. -#}
+{% macro utc_days_before_today_start(days) -%}{{ return(adapter.dispatch('utc_days_before_today_start', 'measure_js')(days)) }}{%- endmacro %}
+{% macro default__utc_days_before_today_start(days) -%}timestamp_sub({{ utc_today_start() }}, interval {{ days | int }} day){%- endmacro %}
+{% macro duckdb__utc_days_before_today_start(days) -%}({{ utc_today_start() }} - interval {{ days | int }} day){%- endmacro %}
+
 {#- BigQuery's canonical INT64 for dbt.type_bigint() (dbt-bigquery renders the alias `bigint`,
     which BigQuery accepts but GoogleSQL's analyzer, the SQL gate of the tests, does not: one
     spelling everywhere). A root-project bigquery__ macro overrides dbt's own dispatch. -#}
