@@ -58,6 +58,22 @@ def static_token_credentials() -> str:
     return base64.b64encode(json.dumps(info).encode()).decode()
 
 
+def emulator_environment(emulator, target_dir: Path, **values: str) -> dict[str, str]:
+    """MEASURE_TARGET=emulator for dbt (profiles.yml) and Dagster alike, offline; dbt's artefacts
+    (and partial-parse state) in target_dir, never in dbt_project/target; every statement dbt
+    sends logged as JSON events to target_dir/dbt.log (the GoogleSQL gate reads them)."""
+    return offline_environment(
+        MEASURE_TARGET="emulator",
+        MEASURE_BQ_PROJECT=emulator.project,
+        BIGQUERY_EMULATOR_HOST=emulator.api_endpoint,
+        MEASURE_BQ_GCP_CREDENTIALS=static_token_credentials(),
+        DBT_TARGET_PATH=str(target_dir),
+        DBT_LOG_PATH=str(target_dir),
+        DBT_LOG_FORMAT_FILE="json",
+        **values,
+    )
+
+
 def compile_offline(project_dir: Path, work: Path, target: str, extra_args: list[str] = (), **env: str) -> dict:
     """`dbt compile` of every node for a BigQuery target (service account, fake key) with no
     network; returns the manifest. dbt's artefacts go to `work`, never to project_dir/target."""

@@ -43,9 +43,8 @@ from measure_dagster_tests.bigquery_emulator import (
 from measure_dagster_tests.bigquery_offline import (
     DBT,
     compile_offline,
-    offline_environment,
+    emulator_environment,
     run_checked,
-    static_token_credentials,
 )
 from measure_dagster_tests.googlesql import Catalog, bigquery_schema_columns
 from measure_dagster_tests.pipeline import assert_success, dbt, query, run_days
@@ -162,18 +161,7 @@ def emulator():
 @pytest.fixture(scope="module")
 def emulator_env(emulator, tmp_path_factory) -> dict[str, str]:
     """MEASURE_TARGET=emulator, for dbt (profiles.yml) and Dagster (definitions.py) alike."""
-    target = tmp_path_factory.mktemp("bigquery-dbt-target")
-    return offline_environment(
-        MEASURE_TARGET="emulator",
-        MEASURE_BQ_PROJECT=emulator.project,
-        BIGQUERY_EMULATOR_HOST=emulator.api_endpoint,
-        MEASURE_BQ_GCP_CREDENTIALS=static_token_credentials(),
-        # dbt's artefacts (and partial-parse state) stay out of dbt_project/target
-        DBT_TARGET_PATH=str(target),
-        DBT_LOG_PATH=str(target),
-        # every statement dbt sends, as JSON events: the GoogleSQL gate reads them from dbt.log
-        DBT_LOG_FORMAT_FILE="json",
-    )
+    return emulator_environment(emulator, tmp_path_factory.mktemp("bigquery-dbt-target"))
 
 
 def _value(value):

@@ -43,6 +43,7 @@ from measure_dagster_tests.bigquery_emulator import (
 from measure_dagster_tests.bigquery_offline import (
     DBT,
     OFFLINE,
+    emulator_environment,
     static_token_credentials,
 )
 from measure_dagster_tests.bigquery_offline import offline_environment as _environment
@@ -311,16 +312,8 @@ def production_report(emulator, tmp_path_factory) -> dict:
     load_raw_events(emulator.client(), f"{emulator.project}.measure_js.events", crafted.crafted_rows())
     work = tmp_path_factory.mktemp("bigquery-production")
     (work / "late.json").write_text(json.dumps(late_rows(), default=str))
-    env = _environment(
-        MEASURE_TARGET="emulator",
-        MEASURE_BQ_PROJECT=emulator.project,
-        BIGQUERY_EMULATOR_HOST=emulator.api_endpoint,
-        MEASURE_BQ_GCP_CREDENTIALS=static_token_credentials(),
-        MEASURE_BQ_MAXIMUM_BYTES_BILLED=str(PER_DAY_BYTES),
-        MEASURE_BQ_TIMEOUT_SECONDS=str(PER_DAY_SECONDS),
-        DBT_TARGET_PATH=str(work / "target"),
-        DBT_LOG_PATH=str(work / "target"),
-    )
+    env = emulator_environment(emulator, work / "target", MEASURE_BQ_MAXIMUM_BYTES_BILLED=str(PER_DAY_BYTES),
+                               MEASURE_BQ_TIMEOUT_SECONDS=str(PER_DAY_SECONDS))
     for name in ("MEASURE_BQ_BACKFILL_MAXIMUM_BYTES_BILLED", "MEASURE_BQ_BACKFILL_TIMEOUT_SECONDS", "MEASURE_BQ_OBSERVE_DAYS",
                  "MEASURE_BQ_WINDOW_MAXIMUM_BYTES_BILLED", "MEASURE_BQ_WINDOW_TIMEOUT_SECONDS"):
         env.pop(name, None)
