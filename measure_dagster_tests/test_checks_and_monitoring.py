@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
-from dagster._core.definitions.freshness import CronFreshnessPolicy, TimeWindowFreshnessPolicy
 import duckdb
+from dagster._core.definitions.freshness import (
+    CronFreshnessPolicy,
+    TimeWindowFreshnessPolicy,
+)
 
 from measure_dagster import cli
 from measure_dagster.checks import evaluate_volume
@@ -82,6 +85,46 @@ def test_volume_check_figures():
     assert evaluate_volume({day: 3}, day, 0.5)[0]  # no history: nothing to compare against
 
 
+def test_raw_events_freshness_both_sides_of_its_limit_and_its_override(warehouse_path, dagster_instance, tmp_path, monkeypatch):
+    """raw_events_freshness on real raw rows whose newest timestamp is set relative to now: 10
+    minutes either side of the default limit (26 h), then the override MEASURE_RAW_MAX_AGE_HOURS
+    moving the limit across the same rows. Each time raw/events is loaded through Dagster and
+    the check runs after it, as in a daily run."""
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    older, newer = now - timedelta(hours=26, minutes=10), now - timedelta(hours=25, minutes=50)
+
+    def freshness_with(rows: list[dict], folder: str, max_age_hours: str | None):
+        monkeypatch.setenv("MEASURE_EVENTS_PATH", str(crafted.write_ndjson(tmp_path / folder, rows)))
+        if max_age_hours is None:
+            monkeypatch.delenv("MEASURE_RAW_MAX_AGE_HOURS", raising=False)
+        else:
+            monkeypatch.setenv("MEASURE_RAW_MAX_AGE_HOURS", max_age_hours)
+        days = sorted({row["timestamp"].date().isoformat() for row in rows})
+        result = run_days(dagster_instance, days[0], days[-1], asset_selection=[dg.AssetKey(["raw", "events"])])
+        assert_success(result)
+        evaluation = check_evaluation(result, "raw_events_freshness")
+        return evaluation.passed, {k: v.value for k, v in evaluation.metadata.items()}
+
+    # the newest raw event 26 h 10 min old: over the default limit, a warning
+    old_rows = [crafted._event(older - timedelta(hours=1), client_id="cF"), crafted._event(older, client_id="cF")]
+    passed, metadata = freshness_with(old_rows, "older", None)
+    assert (passed, metadata["newest_event"], metadata["max_age_hours"]) == (False, older.isoformat(sep=" "), 26.0)
+    assert 26.16 <= metadata["age_hours"] < 26.5  # rounded to 0.01 h
+    # the same rows with the limit raised to 27 h: fresh
+    passed, metadata = freshness_with(old_rows, "older", "27")
+    assert (passed, metadata["newest_event"], metadata["max_age_hours"]) == (True, older.isoformat(sep=" "), 27.0)
+
+    # one more event, 25 h 50 min old, is now the newest: fresh under the default limit
+    rows = [*old_rows, crafted._event(newer, client_id="cF")]
+    passed, metadata = freshness_with(rows, "newer", None)
+    assert (passed, metadata["newest_event"], metadata["max_age_hours"]) == (True, newer.isoformat(sep=" "), 26.0)
+    assert 25.83 <= metadata["age_hours"] < 26
+    # and stale under a limit lowered to 25.5 h
+    passed, metadata = freshness_with(rows, "newer", "25.5")
+    assert (passed, metadata["max_age_hours"]) == (False, 25.5)
+    assert query(warehouse_path, "select count(*) as n from raw.events")[0]["n"] == 3
+
+
 def test_freshness_policies_from_dbt_yaml():
     graph = defs.resolve_asset_graph()
     policies = {key.to_user_string(): graph.get(key).freshness_policy for key in graph.materializable_asset_keys}
@@ -126,6 +169,10 @@ def test_weekly_job_tests_whole_tables_and_the_cross_model_tests_catch_what_the_
         con.execute("update mart.daily_performance set sessions_started = total_sessions + 1 where date = '2026-10-05'")
         con.execute("update staging.user_map set is_current_user = true where visitor_key = 'cM'")
         con.execute("delete from core.users where visitor_key = 'hB'")
+        # a raw event of 10-06 that reached neither events_cleaned nor the quarantine (a copy of
+        # a raw row would be a streamed duplicate, accounted for)
+        con.execute("""insert into raw.events select * replace ('https://shop.example/never-cleaned' as url)
+                       from raw.events where cast(timestamp as date) = '2026-10-06' limit 1""")
     passed, corrupted = whole_table_test_run(dagster_instance)
     assert not passed
     failed = {name.split(".")[2] for name in corrupted["failed_tests"]}  # test.measure_js.<name>[.<hash>]
@@ -137,4 +184,5 @@ def test_weekly_job_tests_whole_tables_and_the_cross_model_tests_catch_what_the_
         "assert_one_current_user_per_visitor",
         "relationships_sessions_visitor_key__visitor_key__ref_users_",
         "relationships_clients_visitor_key__visitor_key__ref_users_",
+        "assert_raw_rows_are_accounted_for",
     } <= failed, failed

@@ -2,7 +2,8 @@
 values, file paths from MEASURE_EVENTS_PATH) is validated or passed as data: crafted values are
 refused before any SQL runs, or arrive as one string literal / one bound parameter.
 Secrets: a dummy service-account key (in a key file and base64 in an env var) never shows in
-what Dagster shows or logs, in error messages, or in dbt's output, logs and artifacts. The
+what Dagster shows or logs, in error messages, or in dbt's output, logs and artifacts (dbt
+reading the key for real: signing token requests with it, against the BigQuery emulator). The
 webserver binds to 127.0.0.1 unless told otherwise."""
 
 from __future__ import annotations
@@ -103,11 +104,10 @@ def test_crafted_environment_values_are_refused(monkeypatch):
         assert value not in str(error.value)
         monkeypatch.delenv(name)
     # the collector's table for Dagster's own BigQuery queries: a quoted identifier, or refused
+    from google.auth.credentials import AnonymousCredentials
     from google.cloud import bigquery
 
     from measure_dagster.assets.raw_events_bigquery import quoted_table
-
-    from google.auth.credentials import AnonymousCredentials
 
     client = bigquery.Client(project="measure-test", credentials=AnonymousCredentials())
     assert quoted_table(client, "measure-test.measure_js.events") == "`measure-test.measure_js.events`"
@@ -218,7 +218,7 @@ SECRETS_PROBE = textwrap.dedent("""
 
 
 
-def test_keys_never_show_in_what_dagster_or_dbt_print(tmp_path):
+def test_keys_never_show_in_what_dagster_prints(tmp_path):
     key = _fake_service_account()
     keyfile = tmp_path / "service-account.json"
     keyfile.write_text(json.dumps(key))
@@ -228,23 +228,116 @@ def test_keys_never_show_in_what_dagster_or_dbt_print(tmp_path):
     env.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
     (tmp_path / "home").mkdir()
 
-    probe = subprocess.Popen([sys.executable, "-c", SECRETS_PROBE], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)
-    # dbt for BigQuery, offline, with the bot pattern payload: output, log file and artifacts
-    compile_dev = _dbt(["compile", "--target", "dev", "--no-introspect", "--no-populate-cache", "--select", "events_cleaned",
-                        "--vars", json.dumps({"bot_user_agent_pattern": PAYLOAD})], tmp_path / "dbt", env)
-    probe_output = probe.communicate(timeout=300)[0]
-    dbt_output = compile_dev.communicate(timeout=300)[0]
-
+    probe = subprocess.run([sys.executable, "-c", SECRETS_PROBE], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=300, check=False)
+    probe_output = probe.stdout
     assert "probe done" in probe_output and "client for measure-secret-test" in probe_output, probe_output[-3000:]
     assert probe_output.count("\nfailure\n") == 3  # the damaged keys failed
-    assert compile_dev.returncode == 0, dbt_output[-3000:]
-    written = "".join(p.read_text(errors="replace") for p in (tmp_path / "dbt").rglob("*") if p.is_file() and p.suffix != ".msgpack")
     for fragment in _secret_fragments(key, encoded):
         assert fragment not in probe_output, f"secret fragment {fragment[:12]}... in what Dagster shows or raises"
-        assert fragment not in dbt_output and fragment not in written, f"secret fragment {fragment[:12]}... in dbt's output"
+
+
+class TokenEndpoint:
+    """Google's OAuth token endpoint, played on 127.0.0.1: a service-account key's `token_uri`
+    pointing here receives the JWT that google-auth signs with the key's private key, and answers
+    with an access token."""
+
+    ACCESS_TOKEN = "ya29.measure-secret-access-token-0123456789"
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+        import urllib.parse
+
+        self.assertions: list[str] = []
+        endpoint = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                form = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+                endpoint.assertions += form.get("assertion", [])
+                body = json.dumps({"access_token": endpoint.ACCESS_TOKEN, "expires_in": 3600, "token_type": "Bearer"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/token"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _signed_by(assertion: str, key: dict) -> dict:
+    """The claims of a JWT (RS256) after checking its signature against the key's public key."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    def decoded(part: str) -> bytes:
+        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+    header, payload, signature = assertion.split(".")
+    public_key = serialization.load_pem_private_key(key["private_key"].encode(), password=None).public_key()
+    public_key.verify(decoded(signature), f"{header}.{payload}".encode(), padding.PKCS1v15(), hashes.SHA256())  # raises if not
+    assert json.loads(decoded(header))["alg"] == "RS256"
+    return json.loads(decoded(payload))
+
+
+def test_the_key_dbt_reads_never_shows_in_its_output_logs_or_artifacts(tmp_path):
+    """dbt for the dev target (service account, MEASURE_BQ_KEYFILE) really reads the key: it signs
+    the token request with it, and talks to BigQuery (the emulator, BIGQUERY_EMULATOR_HOST) with
+    the token it gets. `dbt debug` tests the connection; `dbt compile`, with introspection, builds
+    the bot pattern payload into BigQuery SQL. Neither the key nor the token shows in their output,
+    log files or artifacts."""
+    from measure_dagster_tests.bigquery_emulator import running_emulator, skip_reason
+
+    if reason := skip_reason():
+        pytest.skip(reason)
+    token_endpoint = TokenEndpoint()
+    key = {**_fake_service_account(), "token_uri": token_endpoint.url}
+    keyfile = tmp_path / "service-account.json"
+    keyfile.write_text(json.dumps(key))
+    encoded = base64.b64encode(json.dumps(key).encode()).decode()
+    try:
+        with running_emulator(project="measure-secret-test", dataset_names=("analytics_dev_staging",)) as emulator:
+            env = {**os.environ, **OFFLINE, "MEASURE_TARGET": "dev", "MEASURE_BQ_METHOD": "service-account",
+                   "MEASURE_BQ_PROJECT": "measure-secret-test", "MEASURE_BQ_LOCATION": "europe-west1",
+                   "MEASURE_BQ_KEYFILE": str(keyfile), "BIGQUERY_EMULATOR_HOST": emulator.api_endpoint}
+            for name in ("GOOGLE_APPLICATION_CREDENTIALS", "MEASURE_BQ_GCP_CREDENTIALS", "MEASURE_BQ_DATASET"):
+                env.pop(name, None)
+            debug = subprocess.run([DBT, "debug", "--target", "dev", "--profiles-dir", ".", "--log-path", str(tmp_path / "dbt-debug")],
+                                   cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300, check=False)
+            compile_dev = _dbt(["compile", "--target", "dev", "--select", "events_cleaned",
+                                "--vars", json.dumps({"bot_user_agent_pattern": PAYLOAD})], tmp_path / "dbt-compile", env)
+            compile_output = compile_dev.communicate(timeout=300)[0]
+    finally:
+        token_endpoint.close()
+
+    debug_output = debug.stdout + debug.stderr
+    assert debug.returncode == 0 and "All checks passed!" in debug_output, debug_output[-3000:]
+    assert compile_dev.returncode == 0, compile_output[-3000:]
+    # the key was read and used: every token request carries a JWT its private key signed
+    assert len(token_endpoint.assertions) >= 2  # one per dbt process at least
+    for assertion in token_endpoint.assertions:
+        claims = _signed_by(assertion, key)
+        assert claims["iss"] == key["client_email"] and "bigquery" in claims["scope"], claims
+
+    written = "".join(p.read_text(errors="replace") for folder in ("dbt-debug", "dbt-compile")
+                      for p in (tmp_path / folder).rglob("*") if p.is_file() and p.suffix != ".msgpack")
+    assert "events_cleaned" in written  # the log files and artifacts are there to search
+    secrets = [*_secret_fragments(key, encoded), TokenEndpoint.ACCESS_TOKEN, *token_endpoint.assertions]
+    for fragment in secrets:
+        for what, text in (("output", debug_output + compile_output), ("log files and artifacts", written)):
+            assert fragment not in text, f"secret {fragment[:12]}... in dbt's {what}"
     # and the payload reached BigQuery SQL as one string literal
-    compiled = next((tmp_path / "dbt" / "compiled").rglob("events_cleaned.sql")).read_text()
+    compiled = next((tmp_path / "dbt-compile" / "compiled").rglob("events_cleaned.sql")).read_text()
     assert PAYLOAD.lower() in _string_literals(compiled, "bigquery")
 
 

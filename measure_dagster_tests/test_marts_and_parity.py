@@ -231,16 +231,52 @@ EXPECTED_COUNTRIES = {
     ("2026-11-05", "Germany"): (1, 1, 1),
 }
 
-# The analyses with report_date 2026-10-06 (windows: the 30 / 7 days before it, 10-06 excluded)
-#   DAU: 10-01, 10-02, 10-04, 10-05
-#   durations of 10-01 .. 10-05: 0-1 6+2 = 8, 1-5 1+1 = 2, 5-15 0+2 = 2, 15-60 1+1 = 2, 60+ 1: 15 sessions
-#   top pages: / 5+3+1+1 = 10 views, 10 visitor-days; /pricing 1+3+1+1 = 6; /blog 1+2 = 3 views, 1+1 = 2 -> 1.5;
-#              /product 3 views, 2 -> 1.5; /signup 1+1 = 2
-#   countries: Germany 13+7+2+6 = 28 events, 7+3+1+2 = 13 visitor-days, 8+3+1+2 = 14 sessions; France 2 / 1 / 1
-REPORT_DATE = "2026-10-06"
-EXPECTED_REPORT_DISTRIBUTION = [("0-1 min", 8), ("1-5 min", 2), ("5-15 min", 2), ("15-60 min", 2), ("60+ min", 1)]
-EXPECTED_REPORT_TOP_PAGES = [("/", 10, 10), ("/pricing", 6, 6), ("/blog", 3, 2), ("/product", 3, 2), ("/signup", 2, 2)]
-EXPECTED_REPORT_COUNTRIES = [("Germany", "DE", 28, 13, 14), ("France", "FR", 2, 1, 1)]
+# The analyses (dbt_project/analyses/), each window the N days before the report date, the report
+# date itself excluded. Four report dates pin both ends of both windows:
+#   10-08  7 days 10-01 .. 10-07: 10-01 is exactly 7 days before, in;   30 days 09-08 .. 10-07
+#   10-09  7 days 10-02 .. 10-08: 10-01 is 8 days before, out;          30 days 09-09 .. 10-08
+#   10-31  30 days 10-01 .. 10-30: 10-01 is exactly 30 days before, in; 7 days 10-24 .. 10-30: nothing
+#   11-05  30 days 10-06 .. 11-04: 10-05 is 31 days before, out, and 11-05 itself is out: 10-20 only;
+#          7 days 10-29 .. 11-04: nothing (11-05's session is not counted)
+# DAU: the mart's rows of the window, figures and all (EXPECTED_DAU)
+# durations 10-08 (10-01 .. 10-05): 0-1 6+2 = 8, 1-5 1+1 = 2, 5-15 0+2 = 2, 15-60 1+1 = 2, 60+ 1: 15 sessions
+#           10-09 (10-02 .. 10-05): 0-1 2, 1-5 1, 5-15 2, 15-60 1 (S14), 60+ 1 (S15): 7, by count then bucket
+# top pages 10-08: / 5+3+1+1 = 10 views, 10 visitor-days; /pricing 1+3+1+1 = 6; /blog 1+2 = 3 views, 1+1 = 2
+#           -> 1.5; /product 3 views, 2 -> 1.5; /signup 2; 9 pages
+#           10-09: / 3+1+1 = 5; /pricing 3+1+1 = 5; /blog 2 views, 1 visitor-day -> 2.0; /signup 1+1 = 2;
+#           /#top 1; /?gclidx=1&page=2 1 (ties by page: '#' sorts before '?')
+# countries 10-08, 10-09: Germany 13+7+2+6 = 28 events, 7+3+1+2 = 13 visitor-days, 8+3+1+2 = 14 sessions;
+#           France 2 / 1 / 1; c6's unknown country left out
+#           10-31: Germany + 10-20's 1 / 1 / 1 = 29 / 14 / 15; France 2 / 1 / 1;  11-05: Germany 1 / 1 / 1
+REPORT_DATES = ("2026-10-08", "2026-10-09", "2026-10-31", "2026-11-05")
+EXPECTED_REPORT_DAU = {
+    "2026-10-08": {d: EXPECTED_DAU[d] for d in ("2026-10-01", "2026-10-02", "2026-10-04", "2026-10-05")},
+    "2026-10-09": {d: EXPECTED_DAU[d] for d in ("2026-10-01", "2026-10-02", "2026-10-04", "2026-10-05")},
+    "2026-10-31": {d: EXPECTED_DAU[d] for d in ("2026-10-01", "2026-10-02", "2026-10-04", "2026-10-05", "2026-10-20")},
+    "2026-11-05": {"2026-10-20": EXPECTED_DAU["2026-10-20"]},
+}
+EXPECTED_REPORT_DISTRIBUTION = {
+    "2026-10-08": [("0-1 min", 8, 800 / 15), ("1-5 min", 2, 200 / 15), ("5-15 min", 2, 200 / 15), ("15-60 min", 2, 200 / 15),
+                   ("60+ min", 1, 100 / 15)],
+    "2026-10-09": [("0-1 min", 2, 200 / 7), ("5-15 min", 2, 200 / 7), ("1-5 min", 1, 100 / 7), ("15-60 min", 1, 100 / 7),
+                   ("60+ min", 1, 100 / 7)],
+    "2026-10-31": [],
+    "2026-11-05": [],
+}
+EXPECTED_REPORT_TOP_PAGES = {
+    "2026-10-08": [("/", 10, 10, 1.0), ("/pricing", 6, 6, 1.0), ("/blog", 3, 2, 1.5), ("/product", 3, 2, 1.5), ("/signup", 2, 2, 1.0),
+                   ("/#top", 1, 1, 1.0), ("/?gclidx=1&page=2", 1, 1, 1.0), ("/?ref=abc", 1, 1, 1.0), ("/thanks", 1, 1, 1.0)],
+    "2026-10-09": [("/", 5, 5, 1.0), ("/pricing", 5, 5, 1.0), ("/blog", 2, 1, 2.0), ("/signup", 2, 2, 1.0), ("/#top", 1, 1, 1.0),
+                   ("/?gclidx=1&page=2", 1, 1, 1.0)],
+    "2026-10-31": [],
+    "2026-11-05": [],
+}
+EXPECTED_REPORT_COUNTRIES = {
+    "2026-10-08": [("Germany", "DE", 28, 13, 14), ("France", "FR", 2, 1, 1)],
+    "2026-10-09": [("Germany", "DE", 28, 13, 14), ("France", "FR", 2, 1, 1)],
+    "2026-10-31": [("Germany", "DE", 29, 14, 15), ("France", "FR", 2, 1, 1)],
+    "2026-11-05": [("Germany", "DE", 1, 1, 1)],
+}
 
 
 def approx(value):
@@ -258,18 +294,26 @@ def assert_sessions(path, expected: dict) -> dict:
     return sessions
 
 
-def compile_analyses(tmp_path: Path) -> dict[str, str]:
-    """The analyses' SQL, compiled for report_date (its own target path: the shared one and its
-    partial-parse state stay as they are)."""
-    target = tmp_path / "dbt_target"
-    completed = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "compile", "--quiet", "--profiles-dir", ".", "--target-path", str(target),
-         "--select", "resource_type:analysis", "--vars", json.dumps({"report_date": REPORT_DATE})],
-        cwd=DBT_PROJECT_DIR, capture_output=True, text=True, env=os.environ.copy(), check=False,
-    )
-    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    folder = target / "compiled" / "measure_js" / "analyses"
-    return {p.stem: p.read_text() for p in folder.glob("*.sql")}
+def compile_analyses(tmp_path: Path, report_dates) -> dict[str, dict[str, str]]:
+    """The analyses' SQL compiled for each report date (side by side, each with its own target
+    path: the shared one and its partial-parse state stay as they are); report date -> name -> SQL."""
+    targets = {day: tmp_path / f"dbt_target_{day}" for day in report_dates}
+    processes = {
+        day: subprocess.Popen(
+            [str(Path(sys.executable).with_name("dbt")), "compile", "--quiet", "--profiles-dir", ".", "--target-path", str(target),
+             # no connection: the compiles run side by side, and DuckDB takes one writer per file
+             "--no-introspect", "--no-populate-cache",
+             "--select", "resource_type:analysis", "--vars", json.dumps({"report_date": day})],
+            cwd=DBT_PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy())
+        for day, target in targets.items()
+    }
+    compiled = {}
+    for day, process in processes.items():
+        output = process.communicate(timeout=600)[0]
+        assert process.returncode == 0, output[-3000:]
+        folder = targets[day] / "compiled" / "measure_js" / "analyses"
+        compiled[day] = {p.stem: p.read_text() for p in folder.glob("*.sql")}
+    return compiled
 
 
 def test_marts_sources_and_stitching_over_all_days(warehouse_path, dagster_instance, tmp_path, monkeypatch):
@@ -317,21 +361,22 @@ def test_marts_sources_and_stitching_over_all_days(warehouse_path, dagster_insta
                  for r in query(warehouse_path, "select * from mart.traffic_by_country")}
     assert countries == EXPECTED_COUNTRIES
 
-    # the specification's date windows, as dbt analyses over the marts
-    analyses = compile_analyses(tmp_path)
-    assert set(analyses) == {"daily_active_users_last_30_days", "session_duration_distribution_last_7_days",
-                             "top_pages_last_7_days", "traffic_by_country_last_30_days"}
-    report_dau = query(warehouse_path, analyses["daily_active_users_last_30_days"])
-    assert [str(r["date"]) for r in report_dau] == ["2026-10-01", "2026-10-02", "2026-10-04", "2026-10-05"]
-    report_durations = query(warehouse_path, analyses["session_duration_distribution_last_7_days"])
-    assert [(r["duration_bucket"], r["session_count"]) for r in report_durations] == EXPECTED_REPORT_DISTRIBUTION
-    assert [r["percentage"] for r in report_durations] == pytest.approx([800 / 15, 200 / 15, 200 / 15, 200 / 15, 100 / 15])
-    report_pages = query(warehouse_path, analyses["top_pages_last_7_days"])
-    assert [(r["page"].removeprefix(SITE), r["pageviews"], r["unique_visitors"]) for r in report_pages[:5]] == EXPECTED_REPORT_TOP_PAGES
-    assert report_pages[2]["avg_views_per_visitor"] == 1.5 and len(report_pages) == 9
-    report_countries = query(warehouse_path, analyses["traffic_by_country_last_30_days"])
-    assert [(r["country"], r["country_code"], r["events"], r["unique_visitors"], r["sessions"]) for r in report_countries] \
-        == EXPECTED_REPORT_COUNTRIES
+    # the specification's date windows, as dbt analyses over the marts, at both ends of each window
+    for report_date, analyses in compile_analyses(tmp_path, REPORT_DATES).items():
+        assert set(analyses) == {"daily_active_users_last_30_days", "session_duration_distribution_last_7_days",
+                                 "top_pages_last_7_days", "traffic_by_country_last_30_days"}
+        report_dau = {str(r["date"]): (r["daily_active_users"], r["prev_day_users"], r["growth_pct"])
+                      for r in query(warehouse_path, analyses["daily_active_users_last_30_days"])}
+        assert report_dau == {d: (n, p, approx(g)) for d, (n, p, g) in EXPECTED_REPORT_DAU[report_date].items()}, report_date
+        report_durations = query(warehouse_path, analyses["session_duration_distribution_last_7_days"])
+        assert [(r["duration_bucket"], r["session_count"], approx(r["percentage"])) for r in report_durations] \
+            == EXPECTED_REPORT_DISTRIBUTION[report_date], report_date
+        report_pages = query(warehouse_path, analyses["top_pages_last_7_days"])
+        assert [(r["page"].removeprefix(SITE), r["pageviews"], r["unique_visitors"], r["avg_views_per_visitor"])
+                for r in report_pages] == EXPECTED_REPORT_TOP_PAGES[report_date], report_date
+        report_countries = query(warehouse_path, analyses["traffic_by_country_last_30_days"])
+        assert [(r["country"], r["country_code"], r["events"], r["unique_visitors"], r["sessions"]) for r in report_countries] \
+            == EXPECTED_REPORT_COUNTRIES[report_date], report_date
 
 
 def test_consent_mid_visit_across_partitions_in_reverse_order(warehouse_path, dagster_instance, tmp_path, monkeypatch):

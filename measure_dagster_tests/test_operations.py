@@ -26,8 +26,29 @@ PARTITIONED_SELECTION = ",".join([
 ])
 
 
+def run_and_step_intervals(instance: dg.DagsterInstance, run_id: str) -> tuple[tuple[float, float], dict[str, tuple[float, float]]]:
+    """From a run's event log: (run start, run end) and each step's (start, end), in seconds."""
+    run, steps, started = [None, None], {}, {}
+    for record in instance.all_logs(run_id):
+        event = record.dagster_event
+        if event is None:
+            continue
+        if event.event_type == dg.DagsterEventType.RUN_START:
+            run[0] = record.timestamp
+        elif event.event_type in (dg.DagsterEventType.RUN_SUCCESS, dg.DagsterEventType.RUN_FAILURE):
+            run[1] = record.timestamp
+        elif event.event_type == dg.DagsterEventType.STEP_START:
+            started[event.step_key] = record.timestamp
+        elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+            steps[event.step_key] = (started[event.step_key], record.timestamp)
+    assert None not in run and set(steps) == set(started), (run, started, steps)
+    return (run[0], run[1]), steps
+
+
 def test_two_runs_at_once_queue_instead_of_colliding(warehouse_path, tmp_path):
-    """The project CLI and a Dagster CLI backfill, launched together on one DuckDB file."""
+    """The project CLI and a Dagster CLI backfill, launched together on one DuckDB file: the two
+    runs overlap in time, their steps (every one writes or reads the DuckDB file, so every one is
+    in the pool `duckdb`, limit 1) never do."""
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(REPO_ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
@@ -53,6 +74,19 @@ def test_two_runs_at_once_queue_instead_of_colliding(warehouse_path, tmp_path):
         backfill = next(run for run in runs if sessions not in (run.asset_selection or {sessions}))
         starts = [r.dagster_event.step_key for r in instance.all_logs(backfill.run_id, of_type=dg.DagsterEventType.STEP_START)]
         assert starts.count("dbt_partitioned_models") == 1
+
+        # from the event logs: the runs were under way at the same time, their DuckDB steps one after the other
+        job = defs.resolve_job_def("measure_daily")
+        assert {node.definition.pool for node in job.nodes} == {"duckdb"}
+        (first_run, first_steps), (second_run, second_steps) = sorted(
+            run_and_step_intervals(instance, run.run_id) for run in runs)
+        assert second_run[0] < first_run[1], "the second run started after the first had ended: nothing was queued"
+        assert {"raw__events", "dbt_partitioned_models"} <= set(first_steps) & set(second_steps)
+        overlapping = [(a, b) for a, (a_start, a_end) in first_steps.items() for b, (b_start, b_end) in second_steps.items()
+                       if a_start < b_end and b_start < a_end]
+        assert overlapping == [], f"steps of the two runs ran at the same time on one DuckDB file: {overlapping}"
+        # and the second run waited: some of its steps ran after the first run's last step
+        assert max(end for _, end in first_steps.values()) < max(end for _, end in second_steps.values())
     daily = {str(r["date"]): r["total_events"] for r in query(warehouse_path, "select date, total_events from mart.daily_performance")}
     assert daily == {day: figures["total_events"] for day, figures in crafted.EXPECTED_DAILY_PERFORMANCE.items()}
 

@@ -1,5 +1,7 @@
-"""The Dagster UI in a real browser: the asset graph shows the layers and models, and one
-partition materialized from the UI succeeds.
+"""The Dagster UI in a real browser, after what `make dev` does first (the sample's whole graph
+materialized through `measure-dagster materialize --if-missing`): the first screen, the asset
+graph, shows the layers and models, materialized, their checks passing and their partitions
+filled; and one partition materialized from the UI succeeds.
 
 dagster-webserver (-w workspace.yaml, a temporary instance: measure_dagster_tests/webserver.py)
 is driven by Debian's headless Chromium through Playwright (`executable_path`; Playwright's own
@@ -8,9 +10,14 @@ browser downloads fail here). `make test` installs Chromium (scripts/install_chr
 MEASURE_REQUIRE_BROWSER set), where it must run and so fails.
 
 Steps, each screenshotted into the test's tmp dir (paths printed on failure):
+0. The sample (EVENTS_PER_DAY generated events a day, 2026-10-01 to yesterday) materialized
+   through the project's CLI into the webserver's instance, as `make dev` does before the UI
+   starts (its own time limit, SAMPLE_TIMEOUT_SECONDS, outside the UI budget).
 1. Lineage page: the group nodes raw, staging, core, mart; with all groups expanded (the
    graph's ⌥E shortcut) the model nodes (events, events_cleaned, events_sessionated, sessions,
-   users, clients, daily_performance).
+   users, clients, daily_performance); zoomed in until the nodes show their status, each
+   node in view is materialized ("Materialized", or partitions "100% filled") with all its
+   checks passed, and no asset of the page reads "Never materialized".
 2. Asset raw/events → "Materialize…" → Custom partition 2026-10-05 → Config → "Add config"
    (`execution: {config: {in_process: {}}}`, see EXECUTOR_CONFIG) → "Launch 1 run": one run of
    the raw events step and its two checks for that day.
@@ -18,15 +25,19 @@ Steps, each screenshotted into the test's tmp dir (paths printed on failure):
    whole graph (every dbt model and check) for the day. Not the default: it took 2 min in
    process, over 3 min with the multiprocess executor, on 2 cores shared with other work.
 3. Runs page → that run's page until its status reads Success (fails at once on Failure).
-4. The DuckDB file holds raw events of 2026-10-05 only (job: also daily_performance's row for
-   that day), and the instance records the run, successful, for partition 2026-10-05.
+4. The DuckDB file holds raw events of every day of the sample (job: also daily_performance's
+   rows), and the instance records the run, successful, for partition 2026-10-05, as the latest
+   materialization of raw/events.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -46,6 +57,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+CLI = str(Path(sys.executable).with_name("measure-dagster"))
+FIRST_DAY = "2026-10-01"
+SAMPLE_TIMEOUT_SECONDS = float(os.environ.get("MEASURE_UI_SAMPLE_TIMEOUT") or 900)
 LOCATION = "measure_dagster"
 JOB = "measure_daily"
 PARTITION = "2026-10-05"
@@ -61,9 +75,10 @@ EXECUTOR_CONFIG = {
     "in_process": "execution: {config: {in_process: {}}}",
     "multiprocess": "",
 }[os.environ.get("MEASURE_UI_EXECUTOR", "in_process")]
-# The whole test, webserver start to DuckDB check, fits in this many seconds; every wait is
-# bounded by what is left.
-BUDGET_SECONDS = float(os.environ.get("MEASURE_UI_TEST_BUDGET") or (175 if MATERIALIZE != "job" else 300))
+# The whole test, webserver start to DuckDB check, fits in this many seconds plus the sample's
+# materialization (its own limit); every wait is bounded by what is left. The first-screen check
+# zooms and waits for the nodes' status: 240 s, not 175, on 2 cores shared with other work.
+BUDGET_SECONDS = float(os.environ.get("MEASURE_UI_TEST_BUDGET") or (240 if MATERIALIZE != "job" else 360))
 
 
 class Deadline:
@@ -83,6 +98,9 @@ class Deadline:
 
     def passed(self) -> bool:
         return time.monotonic() > self.end
+
+    def extend(self, seconds: float) -> None:
+        self.end += seconds
 
 
 def require_chromium() -> None:
@@ -113,7 +131,7 @@ def test_asset_graph_and_one_partition_materialized_from_the_ui(tmp_path):
     wipe_warehouse()
     env = {
         "MEASURE_DUCKDB_PATH": str(WAREHOUSE),
-        "MEASURE_PARTITIONS_START": "2026-10-01",
+        "MEASURE_PARTITIONS_START": FIRST_DAY,
         "MEASURE_SAMPLE_EVENTS_PER_DAY": str(EVENTS_PER_DAY),
         "MEASURE_TARGET": "local",
     }
@@ -121,6 +139,7 @@ def test_asset_graph_and_one_partition_materialized_from_the_ui(tmp_path):
     unset = ("MEASURE_EVENTS_PATH", "DAGSTER_IS_DEV_CLI")
 
     with running_webserver(tmp_path / "webserver", env, unset=unset, startup_timeout=deadline.left(90)) as server:
+        deadline.extend(_materialize_sample(server.dagster_home, env, unset))
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=deadline.left_ms(60))
             context = browser.new_context(viewport={"width": 1600, "height": 1400})
@@ -160,6 +179,44 @@ def test_asset_graph_and_one_partition_materialized_from_the_ui(tmp_path):
     print(f"browser test took {deadline.elapsed():.0f}s")
 
 
+def _materialize_sample(dagster_home: Path, env: dict, unset) -> float:
+    """What `make dev` does before the UI starts, into the webserver's instance; its seconds."""
+    started = time.monotonic()
+    run_env = {k: v for k, v in os.environ.items() if k not in unset} | env | {"DAGSTER_HOME": str(dagster_home)}
+    completed = subprocess.run([CLI, "materialize", "--if-missing"], env=run_env, capture_output=True, text=True,
+                               timeout=SAMPLE_TIMEOUT_SECONDS, check=False)
+    assert completed.returncode == 0, f"measure-dagster materialize --if-missing failed:\n{completed.stdout[-3000:]}{completed.stderr[-3000:]}"
+    seconds = time.monotonic() - started
+    print(f"sample materialized in {seconds:.0f}s")
+    return seconds
+
+
+def _assert_nodes_show_materialized(page, expect, deadline: Deadline) -> list[str]:
+    """Zoom into the expanded graph until its nodes show their status (far out they show only
+    their names); every node in view must be materialized with all its checks passed."""
+    full_nodes = page.locator("foreignObject:not(.group)").filter(has_text="Latest event")
+    for _ in range(8):
+        if full_nodes.count():
+            break
+        page.mouse.move(1000, 700)
+        page.keyboard.down("Control")
+        page.mouse.wheel(0, -150)
+        page.wait_for_timeout(500)
+        page.keyboard.up("Control")
+        page.wait_for_timeout(1500)
+    expect(full_nodes.first).to_be_visible(timeout=deadline.left_ms(30))
+    page.wait_for_timeout(2000)  # the status fetches of the nodes now in view
+    texts = [node.text_content() or "" for node in full_nodes.all()]
+    assert len(texts) >= 3, texts
+    for text in texts:
+        assert "Never materialized" not in text, text
+        assert "Materialized" in text or "100% filled" in text, f"a node of the first screen is not materialized: {text}"
+        checks = re.search(r"Asset checks\s*(\d+) / (\d+) Passed", text)
+        assert checks and checks.group(1) == checks.group(2), f"a node of the first screen has checks not passed: {text}"
+    assert not page.get_by_text("Never materialized").count(), "an asset of the graph is not materialized"
+    return [text.split("Latest event")[0] for text in texts]
+
+
 def _drive_ui(page, expect, url: str, deadline: Deadline, shot) -> str:
     # 1. the asset graph: one node per group (layer), then, expanded, one per model
     page.goto(f"{url}/asset-groups", timeout=deadline.left_ms(60))
@@ -179,6 +236,10 @@ def _drive_ui(page, expect, url: str, deadline: Deadline, shot) -> str:
     for model in MODELS:
         expect(model_nodes.filter(has=page.get_by_text(model, exact=True)).first).to_be_visible(timeout=deadline.left_ms(30))
     shot("asset-graph-models")
+    # the first screen after the sample's materialization: materialized assets, checks passed
+    materialized = _assert_nodes_show_materialized(page, expect, deadline)
+    print(f"materialized on the first screen: {', '.join(materialized)}")
+    shot("asset-graph-materialized")
 
     # 2. one partition launched from the asset's page (or the daily job's)
     if MATERIALIZE == "job":
@@ -258,18 +319,17 @@ def _check_instance(dagster_home: Path, run_id: str) -> None:
             assert run.job_name == JOB, run.job_name
         else:
             assert run.asset_selection == {dg.AssetKey(["raw", "events"])}, run.asset_selection
-        records = instance.fetch_materializations(dg.AssetKey(["raw", "events"]), limit=10).records
-        assert [record.partition_key for record in records] == [PARTITION]
+        # the UI's run made the latest materialization of raw/events, for its partition
+        [latest] = instance.fetch_materializations(dg.AssetKey(["raw", "events"]), limit=1).records
+        assert (latest.partition_key, latest.run_id) == (PARTITION, run_id)
 
 
 def _check_warehouse() -> None:
+    first, yesterday = date.fromisoformat(FIRST_DAY), datetime.now(UTC).date() - timedelta(days=1)
+    sample_days = [(first + timedelta(days=n)).isoformat() for n in range((yesterday - first).days + 1)]
     with duckdb.connect(str(WAREHOUSE), read_only=True) as con:
-        days = con.execute("select cast(timestamp as date)::varchar, count(*) from raw.events group by 1").fetchall()
-        assert [day for day, _ in days] == [PARTITION], days
-        assert days[0][1] >= EVENTS_PER_DAY * 0.5, days
-        if MATERIALIZE != "job":
-            return
-        sessionated = con.execute("select count(*) from staging.events_sessionated").fetchone()[0]
-        assert sessionated > 0
-        performance = con.execute("select cast(date as varchar) from mart.daily_performance").fetchall()
-        assert performance == [(PARTITION,)], performance
+        days = dict(con.execute("select cast(timestamp as date)::varchar, count(*) from raw.events group by 1 order by 1").fetchall())
+        assert list(days) == sample_days, days
+        assert days[PARTITION] >= EVENTS_PER_DAY * 0.5, days
+        performance = [d for (d,) in con.execute("select cast(date as varchar) from mart.daily_performance order by 1").fetchall()]
+        assert performance == sample_days, performance
