@@ -1,7 +1,7 @@
 # make dev   install, prepare the dbt manifest, materialize the sample (once), start the Dagster UI
 # make run   install and materialize the whole graph on the embedded DuckDB
 # make test  install and run the whole test suite
-# make bench benchmarks (bench/; options: make bench BENCH_ARGS="--events 1000000 --repeat 1")
+# make bench benchmarks (bench/; options: make bench BENCH_ARGS="--events 1000000 --repeat 1"; make bench-quick: minutes)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -17,7 +17,7 @@ PORT ?= 3000
 # the run links `measure-dagster materialize` prints
 export MEASURE_UI_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: help install manifest sample dev run test browser bq-emulator googlesql-analyzer bench bigquery-bytes clean screenshots
+.PHONY: help install manifest sample dev run test browser bq-emulator googlesql-analyzer bench bench-quick bigquery-bytes clean screenshots
 
 help:
 	@sed -n 's/^# //p' Makefile | head -4
@@ -67,6 +67,10 @@ test: manifest browser bq-emulator googlesql-analyzer
 
 bench: manifest
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# the same measurements at 100k events over 10 and 40 days, once each
+bench-quick: manifest
+	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
 
 # what a daily run reads on BigQuery, per model (after `make run`: column sizes of the sample)
 bigquery-bytes: manifest googlesql-analyzer

@@ -20,6 +20,14 @@
     'location.ip_trunc', 'location.continent', 'location.country', 'location.country_code', 'location.city',
 ] -%}
 
+{%- set cleaned_columns = [
+    'event_id', 'timestamp', 'event_date', 'visitor_key', 'client_id', 'visitor_hash', 'user_id', 'consent_given',
+    'event_type', 'event_name', 'parameters', 'url', 'referrer', 'user_agent',
+    'device_type', 'device_brand', 'device_model', 'device_browser', 'device_browser_version',
+    'device_os', 'device_os_version', 'ip_trunc', 'continent', 'country', 'country_code', 'city',
+    'ab_test', 'is_bot',
+] -%}
+
 with source_events as (
 
     select *
@@ -31,38 +39,20 @@ with source_events as (
 
 ),
 
--- visitor_key: client_id, else the hash, with consent given mid-visit stitched (macros/visitor_key.sql)
-keyed as (
+-- consent given mid-visit, on a narrow projection of the day (macros/visitor_key.sql)
+visitor_key_stitches as (
 
-    {{ select_with_visitor_key('source_events') }}
-
-),
-
-fingerprinted as (
-
-    select
-        *,
-        {{ event_fingerprint(fingerprint_fields) }} as event_id
-    from keyed
-
-),
-
-deduplicated as (
-
-    select
-        *,
-        row_number() over (partition by event_id order by event_id) as duplicate_rank
-    from fingerprinted
+    {{ visitor_key_stitches('source_events') }}
 
 ),
 
 cleaned as (
 
     select
-        event_id,
+        {{ event_fingerprint(fingerprint_fields) }} as event_id,
         timestamp,
         cast(timestamp as date) as event_date,
-        visitor_key,
+        {{ visitor_key('source_events', 'visitor_key_stitches') }} as visitor_key,
         nullif(client_id, '') as client_id,
         nullif({{ adapter.quote('hash') }}, '') as visitor_hash,
         nullif(user_id, '') as user_id,
@@ -89,11 +79,48 @@ cleaned as (
         coalesce(device.is_bot, false)
             or coalesce({{ regex_contains('lower(user_agent)', string_literal(var('bot_user_agent_pattern') | lower)) }}, false)
             as is_bot
-    from deduplicated
+    from source_events
+    left join visitor_key_stitches on {{ visitor_key_stitch_join('source_events', 'visitor_key_stitches') }}
+    -- events without any visitor key cannot be attributed; they are counted by a check on the source
+    where {{ visitor_key('source_events', 'visitor_key_stitches') }} is not null
+
+),
+
+-- Streamed duplicates, without sorting or hashing whole rows: the event_ids seen more than once
+-- (a narrow aggregate; ~1 % of events), then one row of each. Rows sharing an event_id are equal
+-- in every cleaned column (NULL and '' encode alike and both clean to NULL), so any copy will do.
+duplicated_event_ids as (
+
+    select event_id
+    from cleaned
+    group by event_id
+    having count(*) > 1
+
+),
+
+single_events as (
+
+    select cleaned.*
+    from cleaned
+    left join duplicated_event_ids on cleaned.event_id = duplicated_event_ids.event_id
+    where duplicated_event_ids.event_id is null
+
+),
+
+deduplicated_events as (
+
+    select {{ cleaned_columns | join(', ') }}
+    from (
+        select
+            cleaned.*,
+            row_number() over (partition by cleaned.event_id) as duplicate_rank
+        from cleaned
+        inner join duplicated_event_ids on cleaned.event_id = duplicated_event_ids.event_id
+    ) as duplicates
     where duplicate_rank = 1
-      -- events without any visitor key cannot be attributed; they are counted by a check on the source
-      and visitor_key is not null
 
 )
 
-select * from cleaned
+select * from single_events
+union all
+select * from deduplicated_events

@@ -50,11 +50,19 @@ lookback_source as (
 
 ),
 
+lookback_stitches as (
+
+    {{ visitor_key_stitches('lookback_source') }}
+
+),
+
 lookback_events as (
 
-    select visitor_key, timestamp
-    from ({{ select_with_visitor_key('lookback_source') }}) as keyed_lookback
-    where visitor_key is not null
+    select
+        {{ visitor_key('lookback_source', 'lookback_stitches') }} as visitor_key,
+        lookback_source.timestamp
+    from lookback_source
+    left join lookback_stitches on {{ visitor_key_stitch_join('lookback_source', 'lookback_stitches') }}
 
 ),
 
@@ -62,6 +70,7 @@ timeline as (
 
     select lookback_events.visitor_key, lookback_events.timestamp, cast(null as {{ dbt.type_string() }}) as event_id
     from lookback_events
+    -- a NULL visitor_key joins nothing: the events events_cleaned drops
     inner join window_visitors on lookback_events.visitor_key = window_visitors.visitor_key
 
     union all
@@ -72,7 +81,7 @@ timeline as (
 ),
 
 -- Events of one visitor at the same instant are ordered by event_id in both windows below: with
--- the timestamp alone the two windows could order them differently, and the running sum would
+-- the timestamp alone the two windows could order them differently, and the running max would
 -- then split or join sessions differently from one run to the next.
 gaps as (
 
@@ -84,24 +93,17 @@ gaps as (
 
 ),
 
-session_numbers as (
-
-    select
-        *,
-        sum(case when gap_micros is null or gap_micros > {{ timeout_micros }} then 1 else 0 end)
-            over (partition by visitor_key order by timestamp, event_id rows between unbounded preceding and current row)
-            as visitor_session_number
-    from gaps
-
-),
-
+-- The session's start is the latest event so far that began a session: a running max in the same
+-- window as the order of events (one sort), no session number and no second partitioning.
 session_starts as (
 
     select
         event_id,
         gap_micros,
-        min(timestamp) over (partition by visitor_key, visitor_session_number) as session_start
-    from session_numbers
+        max(case when gap_micros is null or gap_micros > {{ timeout_micros }} then timestamp end)
+            over (partition by visitor_key order by timestamp, event_id rows between unbounded preceding and current row)
+            as session_start
+    from gaps
 
 )
 
