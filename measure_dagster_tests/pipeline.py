@@ -2,22 +2,51 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import yaml
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from measure_dagster import settings
 from measure_dagster.definitions import defs
 from measure_dagster.jobs import measure_daily_job
+from measure_dagster.resources import ProjectDbtCliResource
 from measure_dagster.settings import DBT_PROJECT_DIR
 
 
-def run_days(instance: dg.DagsterInstance, first: str, last: str | None = None, *, asset_selection=None, run_config=None) -> dg.ExecuteInProcessResult:
-    """Materialize the daily job for one partition, or for the range first..last as one run."""
-    job = defs.resolve_job_def(measure_daily_job.name)
+@contextmanager
+def with_dbt_vars(overrides: dict) -> Iterator[tuple[dg.Definitions, Path]]:
+    """The code location as a deployment that set these vars in its dbt_project.yml: the same
+    assets, checks and jobs, with the dbt resource on a copy of the dbt project whose
+    dbt_project.yml has them (vars on dbt's command line would have to go through the assets).
+    Yields the definitions and the project copy (for dbt(..., project_dir=))."""
+    with tempfile.TemporaryDirectory(prefix="measure-dbt-vars-") as work:
+        project = Path(work) / "dbt_project"
+        shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+        config = yaml.safe_load((project / "dbt_project.yml").read_text())
+        unknown = set(overrides) - set(config["vars"])
+        assert not unknown, f"not vars of the project: {unknown}"
+        config["vars"].update(overrides)
+        (project / "dbt_project.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+        dbt_resource = ProjectDbtCliResource(project_dir=str(project), target=settings.target(),
+                                             dbt_executable=str(Path(sys.executable).with_name("dbt")))
+        yield dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=defs.jobs,
+                             resources={**defs.resources, "dbt": dbt_resource}), project
+
+
+def run_days(instance: dg.DagsterInstance, first: str, last: str | None = None, *, asset_selection=None, run_config=None,
+             definitions: dg.Definitions | None = None) -> dg.ExecuteInProcessResult:
+    """Materialize the daily job for one partition, or for the range first..last as one run
+    (`definitions`: another code location than the project's, e.g. from with_dbt_vars)."""
+    job = (definitions or defs).resolve_job_def(measure_daily_job.name)
     if last is None or last == first:
         return job.execute_in_process(instance=instance, partition_key=first, asset_selection=asset_selection,
                                       run_config=run_config, raise_on_error=False)
@@ -43,9 +72,9 @@ def query(path: Path, sql: str, params=None) -> list[dict]:
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def dbt(args: list[str]) -> str:
+def dbt(args: list[str], project_dir: Path = DBT_PROJECT_DIR) -> str:
     """Run dbt directly (for what is not Dagster's: full refresh reference, run-operations, docs)."""
     completed = subprocess.run([str(Path(sys.executable).with_name("dbt")), *args, "--profiles-dir", ".", "--target", "local"],
-                               cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=False)
+                               cwd=project_dir, capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stdout[-3000:]
     return completed.stdout
