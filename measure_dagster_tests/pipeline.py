@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
+import json
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -22,24 +19,27 @@ from measure_dagster.resources import ProjectDbtCliResource
 from measure_dagster.settings import DBT_PROJECT_DIR
 
 
-@contextmanager
-def with_dbt_vars(overrides: dict) -> Iterator[tuple[dg.Definitions, Path]]:
-    """The code location as a deployment that set these vars in its dbt_project.yml: the same
-    assets, checks and jobs, with the dbt resource on a copy of the dbt project whose
-    dbt_project.yml has them (vars on dbt's command line would have to go through the assets).
-    Yields the definitions and the project copy (for dbt(..., project_dir=))."""
-    with tempfile.TemporaryDirectory(prefix="measure-dbt-vars-") as work:
-        project = Path(work) / "dbt_project"
-        shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-        config = yaml.safe_load((project / "dbt_project.yml").read_text())
-        unknown = set(overrides) - set(config["vars"])
-        assert not unknown, f"not vars of the project: {unknown}"
-        config["vars"].update(overrides)
-        (project / "dbt_project.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-        dbt_resource = ProjectDbtCliResource(project_dir=str(project), target=settings.target(),
-                                             dbt_executable=str(Path(sys.executable).with_name("dbt")))
-        yield dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=defs.jobs,
-                             resources={**defs.resources, "dbt": dbt_resource}), project
+class DbtCliResourceWithVars(ProjectDbtCliResource):
+    """The project's dbt resource, passing `--vars` to every dbt command."""
+
+    dbt_vars: str
+
+    def cli(self, args, *, context=None, **kwargs):
+        command, *rest = args
+        return super().cli([command, "--vars", self.dbt_vars, *rest], context=context, **kwargs)
+
+
+def with_dbt_vars(overrides: dict) -> dg.Definitions:
+    """The code location with these dbt vars on every dbt command Dagster runs (as a deployment
+    that set them in dbt_project.yml): the same assets, checks and jobs."""
+    config = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    unknown = set(overrides) - set(config["vars"])
+    assert not unknown, f"not vars of the project: {unknown}"
+    dbt_resource = DbtCliResourceWithVars(project_dir=str(DBT_PROJECT_DIR), target=settings.target(),
+                                          dbt_executable=str(Path(sys.executable).with_name("dbt")),
+                                          dbt_vars=json.dumps(overrides))
+    return dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=defs.jobs,
+                          resources={**defs.resources, "dbt": dbt_resource})
 
 
 def run_days(instance: dg.DagsterInstance, first: str, last: str | None = None, *, asset_selection=None, run_config=None,
@@ -72,9 +72,9 @@ def query(path: Path, sql: str, params=None) -> list[dict]:
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def dbt(args: list[str], project_dir: Path = DBT_PROJECT_DIR) -> str:
+def dbt(args: list[str]) -> str:
     """Run dbt directly (for what is not Dagster's: full refresh reference, run-operations, docs)."""
     completed = subprocess.run([str(Path(sys.executable).with_name("dbt")), *args, "--profiles-dir", ".", "--target", "local"],
-                               cwd=project_dir, capture_output=True, text=True, check=False)
+                               cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stdout[-3000:]
     return completed.stdout

@@ -74,11 +74,7 @@ def build(tmp_path, monkeypatch, dagster_instance, definitions=None):
 
 @pytest.mark.parametrize("upstream_mode", [False, True], ids=["default", "upstream"])
 def test_sessions_per_scenario_match_the_reference(upstream_mode, warehouse_path, dagster_instance, tmp_path, monkeypatch):
-    if upstream_mode:
-        with with_dbt_vars(UPSTREAM_VARS) as (definitions, _):
-            build(tmp_path, monkeypatch, dagster_instance, definitions)
-    else:
-        build(tmp_path, monkeypatch, dagster_instance)
+    build(tmp_path, monkeypatch, dagster_instance, with_dbt_vars(UPSTREAM_VARS) if upstream_mode else None)
     ours = by_scenario(pipeline_sessions(warehouse_path))
     for sc in scenarios.SCENARIOS:
         assert ours[sc.name] == reference(sc, upstream_mode), f"{sc.name}: {sc.why}"
