@@ -10,7 +10,10 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import yaml
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
 from measure_dagster import settings
 from measure_dagster.definitions import defs

@@ -16,7 +16,13 @@ from measure_dagster.definitions import defs
 from measure_dagster.raw import schema
 from measure_dagster_tests import crafted_events as crafted
 from measure_dagster_tests import session_scenarios
-from measure_dagster_tests.pipeline import assert_success, dbt, query, run_days, with_dbt_vars
+from measure_dagster_tests.pipeline import (
+    assert_success,
+    dbt,
+    query,
+    run_days,
+    with_dbt_vars,
+)
 
 DAYS = ["2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07"]
 RAW = dg.AssetKey(["raw", "events"])

@@ -17,8 +17,16 @@ from __future__ import annotations
 import pytest
 
 from measure_dagster_tests import session_scenarios as scenarios
-from measure_dagster_tests.pipeline import assert_success, query, run_days, with_dbt_vars
-from measure_dagster_tests.upstream_reference import documented_labels, upstream_sessions
+from measure_dagster_tests.pipeline import (
+    assert_success,
+    query,
+    run_days,
+    with_dbt_vars,
+)
+from measure_dagster_tests.upstream_reference import (
+    documented_labels,
+    upstream_sessions,
+)
 
 UPSTREAM_VARS = {"split_session_on_new_source": True, "require_pageview": True}
 COMPARED = ("session_end", "events", "pageviews", "landing_page", "source", "medium", "campaign", "is_inherited_source")
