@@ -2,22 +2,54 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+import yaml
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
+from measure_dagster import settings
 from measure_dagster.definitions import defs
 from measure_dagster.jobs import measure_daily_job
+from measure_dagster.resources import ProjectDbtCliResource
 from measure_dagster.settings import DBT_PROJECT_DIR
 
 
-def run_days(instance: dg.DagsterInstance, first: str, last: str | None = None, *, asset_selection=None, run_config=None) -> dg.ExecuteInProcessResult:
-    """Materialize the daily job for one partition, or for the range first..last as one run."""
-    job = defs.resolve_job_def(measure_daily_job.name)
+class DbtCliResourceWithVars(ProjectDbtCliResource):
+    """The project's dbt resource, passing `--vars` to every dbt command."""
+
+    dbt_vars: str
+
+    def cli(self, args, *, context=None, **kwargs):
+        command, *rest = args
+        return super().cli([command, "--vars", self.dbt_vars, *rest], context=context, **kwargs)
+
+
+def with_dbt_vars(overrides: dict) -> dg.Definitions:
+    """The code location with these dbt vars on every dbt command Dagster runs (as a deployment
+    that set them in dbt_project.yml): the same assets, checks and jobs."""
+    config = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    unknown = set(overrides) - set(config["vars"])
+    assert not unknown, f"not vars of the project: {unknown}"
+    dbt_resource = DbtCliResourceWithVars(project_dir=str(DBT_PROJECT_DIR), target=settings.target(),
+                                          dbt_executable=str(Path(sys.executable).with_name("dbt")),
+                                          dbt_vars=json.dumps(overrides))
+    return dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=defs.jobs,
+                          resources={**defs.resources, "dbt": dbt_resource})
+
+
+def run_days(instance: dg.DagsterInstance, first: str, last: str | None = None, *, asset_selection=None, run_config=None,
+             definitions: dg.Definitions | None = None) -> dg.ExecuteInProcessResult:
+    """Materialize the daily job for one partition, or for the range first..last as one run
+    (`definitions`: another code location than the project's, e.g. from with_dbt_vars)."""
+    job = (definitions or defs).resolve_job_def(measure_daily_job.name)
     if last is None or last == first:
         return job.execute_in_process(instance=instance, partition_key=first, asset_selection=asset_selection,
                                       run_config=run_config, raise_on_error=False)

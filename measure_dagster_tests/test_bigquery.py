@@ -325,3 +325,41 @@ def test_statements_of_the_emulator_runs_pass_the_googlesql_analyzer(emulator, e
     assert re.search(r"create or replace table `[^`]+`\.`staging`\.`events_cleaned__dbt_tmp", sql)
     assert "insert into `" in sql and "dbt_run_results_log" in sql
     assert result.total > 200
+
+
+# --- Measure.js's session definition on the emulator (last: it rebuilds every table) -----------
+
+UPSTREAM_SESSIONS = {"split_session_on_new_source": True, "require_pageview": True}
+
+
+def test_upstream_session_mode_partitions_equal_its_full_build_on_the_emulator(emulator, emulator_env, partition_run):
+    """With the vars of upstream's session definition: a full build, then the partitions one by
+    one in reverse order, give the same sessions and daily figures; the visits across midnight
+    of session_scenarios.ACROSS_MIDNIGHT split as computed by hand (test_partitions.py)."""
+    from datetime import timedelta
+
+    from measure_dagster_tests import session_scenarios
+
+    client = emulator.client()
+    extra = [{**row, "timestamp": row["timestamp"].replace(" UTC", "").replace(" ", "T") + "Z"}
+             for row in session_scenarios.raw_rows(session_scenarios.ACROSS_MIDNIGHT)]
+    assert client.insert_rows_json(f"{emulator.project}.measure_js.events", extra) == []
+    dbt_vars = ["--vars", json.dumps(UPSTREAM_SESSIONS)]
+    common = ["--target", "emulator", "--profiles-dir", "."]
+    run_checked([DBT, "build", *common, "--full-refresh", *dbt_vars], emulator_env, DBT_PROJECT_DIR, timeout=900)
+    full = bigquery_figures(client)
+
+    starts = {}
+    for row in full["sessions"]:
+        starts.setdefault(row["visitor_key"], []).append(row["session_start"].strftime("%Y-%m-%d %H:%M:%S"))
+    assert sorted(starts["c-split-after-midnight"]) == ["2026-10-05 23:50:00", "2026-10-06 00:10:00", "2026-10-06 00:25:00"]
+    assert starts["c-pageview-after-midnight"] == ["2026-10-06 23:50:00"]
+
+    for day in ("2026-10-07", crafted.DAY2, crafted.DAY1):
+        end = (datetime.fromisoformat(day) + timedelta(days=1)).strftime("%Y-%m-%d")
+        run_checked([DBT, "build", *common, "--select", "tag:partitioned", "--event-time-start", day, "--event-time-end", end,
+                     *dbt_vars], emulator_env, DBT_PROJECT_DIR, timeout=900)
+    run_checked([DBT, "build", *common, "--exclude", "tag:partitioned", *dbt_vars], emulator_env, DBT_PROJECT_DIR, timeout=900)
+    after = bigquery_figures(client)
+    assert after["sessions"] == full["sessions"]
+    assert after["daily_performance"] == full["daily_performance"]

@@ -1,8 +1,9 @@
 """The GoogleSQL gate: every model, data test, analysis and hook, compiled offline for the `prod`
 target, passes Google's own analyzer of BigQuery's SQL, in DAG order (sql_gate.py).
 
-Twice: in full-refresh form (no window) and in partition-window form (one daily window, as a
-daily run compiles it). The incremental statements dbt-bigquery generates at run time (the
+Three times: in full-refresh form (no window), in partition-window form (one daily window, as a
+daily run compiles it) and in that form with Measure.js's session definition (the vars
+split_session_on_new_source and require_pageview). The incremental statements dbt-bigquery generates at run time (the
 CREATE of the __dbt_tmp table, the insert_overwrite MERGE) exist only in a real run: those of the
 emulator run go through the same analyzer in test_bigquery.py.
 
@@ -22,6 +23,8 @@ from measure_dagster_tests.bigquery_offline import compile_offline
 from measure_dagster_tests.sql_gate import run_gate
 
 WINDOW = {"partition_start": "2026-10-06", "partition_end": "2026-10-07"}
+# Measure.js's session definition (README parity): the SQL branches these vars switch on
+UPSTREAM_SESSIONS = {"split_session_on_new_source": True, "require_pageview": True}
 # model name -> (SQL as a model file, what the analyzer says)
 PLANTED = {
     "planted_timestamp_datetime_union": (
@@ -51,15 +54,16 @@ def compiled(tmp_path_factory) -> dict[str, dict]:
     work = tmp_path_factory.mktemp("googlesql-gate")
     project = work / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    window_work, full_work = work / "window", work / "full"
-    window_work.mkdir()
-    full_work.mkdir()
+    window_work, full_work, upstream_work = work / "window", work / "full", work / "upstream"
+    for folder in (window_work, full_work, upstream_work):
+        folder.mkdir()
     window = compile_offline(project, window_work, "prod", ["--vars", str(WINDOW)])
+    upstream = compile_offline(project, upstream_work, "prod", ["--vars", str({**WINDOW, **UPSTREAM_SESSIONS})])
     (project / "models" / "planted").mkdir()
     for name, (sql, _) in PLANTED.items():
         (project / "models" / "planted" / f"{name}.sql").write_text(sql)
     full = compile_offline(project, full_work, "prod")
-    return {"full-refresh": full, "partition-window": window}
+    return {"full-refresh": full, "partition-window": window, "upstream-sessions-window": upstream}
 
 
 def _ours(manifest: dict) -> dict[str, dict]:
@@ -67,7 +71,7 @@ def _ours(manifest: dict) -> dict[str, dict]:
             if not node["original_file_path"].startswith("models/planted/")}
 
 
-@pytest.mark.parametrize("form", ["full-refresh", "partition-window"])
+@pytest.mark.parametrize("form", ["full-refresh", "partition-window", "upstream-sessions-window"])
 def test_every_statement_passes_the_googlesql_analyzer(form, compiled, googlesql_analyzer, googlesql_summaries):
     manifest = compiled[form]
     result = run_gate(googlesql_analyzer, manifest)
@@ -91,6 +95,11 @@ def test_the_window_form_is_a_different_statement(compiled):
     full, window = (_ours(compiled[form]) for form in ("full-refresh", "partition-window"))
     cleaned = "model.measure_js.events_cleaned"
     assert "2026-10-06" in window[cleaned]["compiled_code"] and "2026-10-06" not in full[cleaned]["compiled_code"]
+    # and the session vars switch the split and the pageview filter on
+    sessionated, aggregates = "model.measure_js.events_sessionated", "model.measure_js.session_aggregates"
+    upstream = _ours(compiled["upstream-sessions-window"])
+    assert "is_source_event" in upstream[sessionated]["compiled_code"] and "is_source_event" not in window[sessionated]["compiled_code"]
+    assert "having count(" in upstream[aggregates]["compiled_code"] and "having count(" not in window[aggregates]["compiled_code"]
 
 
 def test_the_gate_rejects_planted_errors(compiled, googlesql_analyzer):

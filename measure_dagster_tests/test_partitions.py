@@ -3,17 +3,26 @@ schedule; late data."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime, timezone
 
 import dagster as dg
 import duckdb
 import pyarrow as pa
+import pytest
 
 from measure_dagster.definitions import defs
 from measure_dagster.raw import schema
 from measure_dagster_tests import crafted_events as crafted
-from measure_dagster_tests.pipeline import assert_success, dbt, query, run_days
+from measure_dagster_tests import session_scenarios
+from measure_dagster_tests.pipeline import (
+    assert_success,
+    dbt,
+    query,
+    run_days,
+    with_dbt_vars,
+)
 
 DAYS = ["2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07"]
 RAW = dg.AssetKey(["raw", "events"])
@@ -49,17 +58,27 @@ def snapshot(path) -> dict[str, list[tuple]]:
 
 
 def append_raw_rows(path, rows: list[dict]) -> None:
+    rows = [{**row, "timestamp": datetime.strptime(row["timestamp"], "%Y-%m-%d %H:%M:%S.%f UTC")}
+            if isinstance(row["timestamp"], str) else row for row in rows]
     table = pa.Table.from_pylist(rows, schema=schema.arrow_schema())
     with duckdb.connect(str(path)) as con:
         con.register("extra_rows", table)
         con.execute("insert into raw.events select * from extra_rows")
 
 
-def test_any_partition_order_equals_one_full_refresh(warehouse_path, dagster_instance, monkeypatch):
+# the default session definition, and Measure.js's (dbt vars, README parity)
+SESSION_MODES = {"default": {}, "upstream": {"split_session_on_new_source": True, "require_pageview": True}}
+
+
+@pytest.mark.parametrize("mode", list(SESSION_MODES))
+def test_any_partition_order_equals_one_full_refresh(mode, warehouse_path, dagster_instance, monkeypatch):
+    dbt_vars = SESSION_MODES[mode]
+    definitions = with_dbt_vars(dbt_vars) if dbt_vars else defs
     monkeypatch.setenv("MEASURE_SAMPLE_EVENTS_PER_DAY", "400")
-    assert_success(run_days(dagster_instance, DAYS[0], DAYS[-1], asset_selection=[RAW]))
-    # plus the hand-made visitors: a session across midnight with a gap of exactly 1800 s in it
-    append_raw_rows(warehouse_path, crafted.crafted_rows())
+    assert_success(run_days(dagster_instance, DAYS[0], DAYS[-1], asset_selection=[RAW], definitions=definitions))
+    # plus the hand-made visitors: a session across midnight with a gap of exactly 1800 s in it;
+    # visits across midnight that split on a new source (or not: a source seen before midnight)
+    append_raw_rows(warehouse_path, crafted.crafted_rows() + session_scenarios.raw_rows(session_scenarios.ACROSS_MIDNIGHT))
 
     # the data must hold what makes partitioning hard, or this test proves nothing
     crossing = query(warehouse_path, """
@@ -80,19 +99,29 @@ def test_any_partition_order_equals_one_full_refresh(warehouse_path, dagster_ins
     order = random.Random(20261128).choices(DAYS, k=1) + random.Random(7).sample(DAYS, k=len(DAYS))
     partitioned, full_history = asset_keys(partitioned=True), asset_keys(partitioned=False)
     for day in order:
-        assert_success(run_days(dagster_instance, day, asset_selection=partitioned))
-    assert_success(defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        assert_success(run_days(dagster_instance, day, asset_selection=partitioned, definitions=definitions))
+    assert_success(definitions.resolve_implicit_global_asset_job_def().execute_in_process(
         instance=dagster_instance, asset_selection=full_history, raise_on_error=False))
     by_partition = snapshot(warehouse_path)
 
     # one multi-partition backfill run over everything already built
-    assert_success(run_days(dagster_instance, DAYS[0], DAYS[-1], asset_selection=partitioned + full_history))
+    assert_success(run_days(dagster_instance, DAYS[0], DAYS[-1], asset_selection=partitioned + full_history,
+                            definitions=definitions))
     by_backfill = snapshot(warehouse_path)
 
-    dbt(["build", "--full-refresh", "--quiet"])
+    dbt(["build", "--full-refresh", "--quiet", "--vars", json.dumps(dbt_vars)])
     reference = snapshot(warehouse_path)
 
     assert reference["core.sessions"], "the full refresh built no sessions"
+    # the hand-made visits across midnight (session_scenarios.ACROSS_MIDNIGHT), by hand
+    starts = {visitor: [str(r["session_start"]) for r in query(
+        warehouse_path, "select session_start from core.sessions where visitor_key = ? order by 1", [visitor])]
+        for visitor in ("c-split-after-midnight", "c-pageview-after-midnight")}
+    assert starts == {
+        "default": {"c-split-after-midnight": ["2026-10-05 23:50:00"], "c-pageview-after-midnight": ["2026-10-06 23:50:00"]},
+        "upstream": {"c-split-after-midnight": ["2026-10-05 23:50:00", "2026-10-06 00:10:00", "2026-10-06 00:25:00"],
+                     "c-pageview-after-midnight": ["2026-10-06 23:50:00"]},
+    }[mode]
     for table in TABLES:
         assert by_partition[table] == reference[table], f"{table}: partition order {order} differs from a full refresh"
         assert by_backfill[table] == reference[table], f"{table}: the backfill run differs from a full refresh"

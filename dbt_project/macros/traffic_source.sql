@@ -53,7 +53,8 @@
   Traffic source of a session, from its landing URL and the referrer of its first event. Rules,
   in order of precedence (core.sessions composes the macros below over its CTEs):
     1. a known click id in the landing URL (var click_ids, first present in the var's order:
-       gclid, wbraid, gbraid -> google / cpc; fbclid -> facebook / paid-social);
+       gclid, wbraid, gbraid -> google / cpc; fbclid -> facebook / paid-social; tblci ->
+       taboola / cpc; li_fat_id -> linkedin / paid-social);
     2. an external referrer whose host matches a search engine (var search_engines: name -> RE2
        on the host without www.) -> name / organic;
     3. another external referrer -> its host (without www.) / referral;
@@ -61,9 +62,51 @@
   A referrer is internal when its host is the landing page's host, a subdomain or a parent
   domain of it (www. ignored), or matches one of var internal_referrers (payment providers,
   login pages). utm_source and utm_medium in the landing URL override source and medium field
-  by field (as in Measure.js's own model); a UTM-tagged session without a rule for the other
-  field gets '(not set)' there.
+  by field (as in Measure.js's own model); a session tagged with any utm_* parameter is not
+  direct, and a field neither its tags nor a rule name is '(not set)': a landing URL with only
+  utm_campaign (or utm_content, utm_term, utm_id) and no referrer is (not set) / (not set) with
+  its campaign (Measure.js labels it direct / none, yet does not treat it as direct either).
+  The landing URL and referrer are the session's first pageview's, else its first event's.
 -#}
+
+{#- The utm_* parameters a landing URL can carry. Any of them, with a value, makes a session
+    non-direct (as in Measure.js's own model): a campaign-only tag keeps its campaign. -#}
+{% macro utm_parameters() -%}
+    {{ return(['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'utm_id']) }}
+{%- endmacro %}
+
+{#- The URL carries at least one utm_* parameter with a value. -#}
+{% macro has_utm_tag(url) -%}
+    ({% for name in utm_parameters() %}{{ url_parameter(url, name) }} is not null{{ ' or ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{#- The value of the click id click_id_of() names, or NULL. -#}
+{% macro click_id_value_of(url) -%}
+    case
+        {%- for name in var('click_ids', {}) %}
+        when {{ url_parameter(url, name) }} is not null then {{ url_parameter(url, name) }}
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+{#-
+  What names the traffic source of a pageview, for events_sessionated's split_session_on_new_source:
+  - `has_source_signal`: a utm_* tag, a click id or an external referrer (rules above);
+  - `source_signal`: a fingerprint of the referrer, the click id and its value and the utm_*
+    values (NULL and '' alike): two pageviews of one visit with the same fingerprint bring the
+    same source (Measure.js compares referrer, click id and utm parameters the same way).
+-#}
+{% macro has_source_signal(url, referrer) -%}
+    ({{ has_utm_tag(url) }}
+     or {{ click_id_of(url) }} is not null
+     or {{ is_external_referrer(url_host(referrer), url_host(url)) }})
+{%- endmacro %}
+
+{% macro source_signal(url, referrer) -%}
+    {%- set fields = [referrer, click_id_of(url), click_id_value_of(url)] -%}
+    {%- for name in utm_parameters() -%}{%- do fields.append(url_parameter(url, name)) -%}{%- endfor -%}
+    {{ event_fingerprint(fields) }}
+{%- endmacro %}
 
 {#- The first click id of var click_ids present in the URL, or NULL. -#}
 {% macro click_id_of(url) -%}

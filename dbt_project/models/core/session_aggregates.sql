@@ -17,10 +17,14 @@
   events decide. core.sessions adds what depends on the visitor's other sessions (a user_id
   seen later, a direct session's inherited source) over these rows, so the daily run does not
   sessionize all history again.
-  - source / medium / campaign: the session's own traffic source, from the landing URL and the
-    first event's referrer (macros/traffic_source.sql, rules in the vars click_ids,
-    search_engines, internal_referrers); is_direct when nothing named one
-  - landing_page / exit_page: URL of the first / last event without tracking parameters
+  - source / medium / campaign: the session's own traffic source, from the landing URL and
+    referrer of its first pageview, else of its first event (macros/traffic_source.sql, rules in
+    the vars click_ids, search_engines, internal_referrers): a session starting with a click or
+    a scroll carries the previous page's URL and referrer there. is_direct when neither a utm_*
+    tag nor a rule named one
+  - landing_page / exit_page: URL of the first pageview (else the first event) / the last event,
+    without tracking parameters
+  - with var require_pageview (Measure.js's rule), sessions without a pageview are left out
   - one count column per entry of var session_metrics (trusted SQL conditions from the
     project's configuration, pasted as they are); changing it needs a --full-refresh
   A session can last past midnight: a partition run rewrites the sessions that started in the
@@ -59,7 +63,11 @@ ordered_events as (
     select
         *,
         row_number() over (partition by session_id order by timestamp, event_id) as position_in_session,
-        row_number() over (partition by session_id order by timestamp desc, event_id desc) as position_from_end
+        row_number() over (partition by session_id order by timestamp desc, event_id desc) as position_from_end,
+        -- the landing event: the first pageview, else the first event
+        row_number() over (
+            partition by session_id order by case when event_name = 'pageview' then 0 else 1 end, timestamp, event_id
+        ) as landing_position
     from events
 
 ),
@@ -93,10 +101,10 @@ aggregated as (
         count(*) as events,
         count(case when event_name = 'pageview' then 1 end) as pageviews,
         count(distinct page) as unique_pages,
-        max(case when position_in_session = 1 then url end) as landing_url,
-        max(case when position_in_session = 1 then page end) as landing_page,
+        max(case when landing_position = 1 then url end) as landing_url,
+        max(case when landing_position = 1 then page end) as landing_page,
         max(case when position_from_end = 1 then page end) as exit_page,
-        max(case when position_in_session = 1 then referrer end) as referrer,
+        max(case when landing_position = 1 then referrer end) as referrer,
         max(case when position_in_session = 1 then country end) as country,
         max(case when position_in_session = 1 then device_type end) as device_type,
         max(user_id) as session_user_id
@@ -105,6 +113,9 @@ aggregated as (
         {%- endfor %}
     from ordered_events
     group by 1, 2
+    {%- if boolean_var('require_pageview') %}
+    having count(case when event_name = 'pageview' then 1 end) > 0
+    {%- endif %}
 
 ),
 
@@ -118,6 +129,7 @@ landing_signals as (
         {{ url_parameter('landing_url', 'utm_source') }} as utm_source,
         {{ url_parameter('landing_url', 'utm_medium') }} as utm_medium,
         {{ url_parameter('landing_url', 'utm_campaign') }} as utm_campaign,
+        {{ has_utm_tag('landing_url') }} as has_utm_tag,
         {{ click_id_of('landing_url') }} as click_id
     from aggregated
 
@@ -147,12 +159,13 @@ own_sources as (
 
     select
         aggregated.session_id,
+        -- any utm_* tag names a source: what neither the tags nor a rule fill in is (not set)
         coalesce(rule_sources.utm_source, rule_sources.rule_source,
-                 case when rule_sources.utm_medium is not null then '(not set)' else '(direct)' end) as source,
+                 case when rule_sources.has_utm_tag then '(not set)' else '(direct)' end) as source,
         coalesce(rule_sources.utm_medium, rule_sources.rule_medium,
-                 case when rule_sources.utm_source is not null then '(not set)' else '(none)' end) as medium,
+                 case when rule_sources.has_utm_tag then '(not set)' else '(none)' end) as medium,
         rule_sources.utm_campaign as campaign,
-        rule_sources.utm_source is null and rule_sources.utm_medium is null and rule_sources.rule_source is null as is_direct
+        not rule_sources.has_utm_tag and rule_sources.rule_source is null as is_direct
     from aggregated
     inner join rule_sources on aggregated.session_id = rule_sources.session_id
 

@@ -4,10 +4,13 @@
   - user_id: the session's own login, else the user the visitor was last logged in as before the
     session, else (before its first login) the first user it logged in as (README, user stitching)
   - source / medium / campaign: a direct session inherits them from the visitor's last
-    non-direct session of the `direct_attribution_days` before it (is_inherited_source)
+    non-direct session of the `direct_attribution_days` before it (is_inherited_source); a
+    hash-only visitor (no client_id) from one of the `hash_only_attribution_hours` before it:
+    the hash is salted daily, so a hash seen again on a later day is another browser
 -#}
 {%- set session_metrics = var('session_metrics', {}) or {} -%}
-{%- set attribution_micros = (var('direct_attribution_days') | int) * 86400 * 1000000 -%}
+{%- set attribution_micros = integer_var('direct_attribution_days') * 86400 * 1000000 -%}
+{%- set hash_only_attribution_micros = integer_var('hash_only_attribution_hours') * 3600 * 1000000 -%}
 
 with session_aggregates as (
 
@@ -63,7 +66,8 @@ inherited_sources as (
             on earlier.visitor_key = direct_session.visitor_key
             and not earlier.is_direct
             and earlier.session_start < direct_session.session_start
-            and {{ epoch_micros('direct_session.session_start') }} - {{ epoch_micros('earlier.session_start') }} <= {{ attribution_micros }}
+            and {{ epoch_micros('direct_session.session_start') }} - {{ epoch_micros('earlier.session_start') }}
+                <= case when direct_session.client_id is null then {{ hash_only_attribution_micros }} else {{ attribution_micros }} end
         where direct_session.is_direct
     ) as ranked
     where recency = 1
