@@ -22,6 +22,7 @@ TABLES = [
     "staging.user_map", "core.visitor_days", "core.session_aggregates", "core.sessions", "core.users",
     "core.clients", "core.users_incremental",
     "mart.daily_performance", "mart.daily_performance_partitioned", "mart.top_pages", "mart.traffic_by_country",
+    "mart.session_duration_distribution", "mart.daily_active_users",
 ]
 
 
