@@ -185,6 +185,11 @@ def bigquery_figures(client) -> dict[str, list[dict]]:
 
     return {
         "sessions": select("select * from core.sessions order by session_id"),
+        # the per-visitor state, merged on the visitor by a partition run
+        "users": select("select * from core.users order by visitor_key"),
+        "users_incremental": select("select * from core.users_incremental order by visitor_key"),
+        "user_map": select("select * from staging.user_map order by visitor_key, user_id"),
+        "clients": select("select * from core.clients order by visitor_key"),
         "daily_performance": select("select * from mart.daily_performance order by date"),
         "daily_performance_partitioned": select("select * from mart.daily_performance_partitioned order by date"),
         "cleaned": select("select count(*) as n, countif(is_bot) as bots from staging.events_cleaned")[0],
@@ -227,6 +232,8 @@ def duckdb_figures(path) -> dict[str, list[dict]]:
     return {
         "sessions": _rows(query(path, "select * from core.sessions order by session_id")),
         "daily_performance": _rows(query(path, "select * from mart.daily_performance order by date")),
+        "users": _rows(query(path, "select * from core.users order by visitor_key")),
+        "user_map": _rows(query(path, "select * from staging.user_map order by visitor_key, user_id")),
         "event_ids": [r["event_id"] for r in query(path, "select event_id from staging.events_cleaned order by event_id")],
     }
 
@@ -239,7 +246,7 @@ def test_duckdb_and_bigquery_give_identical_figures(full_build, warehouse_path, 
     assert_success(run_days(dagster_instance, crafted.DAY1, crafted.DAY2, asset_selection=[RAW_EVENTS_KEY]))
     dbt(["build"])
     duckdb = duckdb_figures(warehouse_path)
-    for table in ("sessions", "daily_performance"):
+    for table in ("sessions", "daily_performance", "users", "user_map"):
         bq_rows, duck_rows = full_build[table], duckdb[table]
         assert bq_rows and [sorted(r) for r in bq_rows] == [sorted(r) for r in duck_rows], f"{table}: columns or rows differ"
         for bq_row, duck_row in zip(bq_rows, duck_rows):
@@ -303,6 +310,8 @@ def test_partition_run_through_dagster_on_the_emulator(emulator, emulator_env, f
     # and the figures are exactly those of the full build: the session across midnight keeps its id
     after = bigquery_figures(emulator.client())
     assert after["sessions"] == full_build["sessions"]
+    for state in ("users", "users_incremental", "user_map", "clients"):
+        assert after[state] == full_build[state] and after[state], state
     assert after["daily_performance"] == full_build["daily_performance"]
     assert after["daily_performance_partitioned"] == full_build["daily_performance_partitioned"]
 

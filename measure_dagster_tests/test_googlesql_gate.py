@@ -20,7 +20,7 @@ import pytest
 
 from measure_dagster.settings import DBT_PROJECT_DIR
 from measure_dagster_tests.bigquery_offline import compile_offline
-from measure_dagster_tests.sql_gate import run_gate
+from measure_dagster_tests.sql_gate import raw_catalog, run_gate
 
 WINDOW = {"partition_start": "2026-10-06", "partition_end": "2026-10-07"}
 # Measure.js's session definition (README parity): the SQL branches these vars switch on
@@ -113,3 +113,31 @@ def test_the_gate_rejects_planted_errors(compiled, googlesql_analyzer):
     freshness = dict(result.schemas["data_freshness"])
     assert [name for name in freshness] == ["table_name", "latest_record", "hours_behind", "checked_since"]
     assert str(freshness["latest_record"]) == str(freshness["checked_since"]) == "type_kind: TYPE_TIMESTAMP\n"
+
+
+# Event-grained tables: one row per event (or per session), growing with every day of history.
+EVENT_TABLES = {"events", "events_cleaned", "events_sessionated"}
+# data_freshness reads the raw timestamps back from today (a filter on current_date, not on the run's days)
+READS_RAW_TIMESTAMPS_WHOLE = {"data_freshness"}
+
+
+def test_a_daily_run_reads_no_event_table_whole(compiled, googlesql_analyzer):
+    """In partition-window form, every scan of an event table by a model or a test keeps only
+    some days (the analyzer's partition filter): the per-visitor state merges partials, and the
+    tests read the run's days. A model that joined all earlier events (as users_incremental and
+    user_map once did) fails here, naming the scan."""
+    manifest = compiled["partition-window"]
+    catalog = raw_catalog(manifest)
+    assert not run_gate(googlesql_analyzer, manifest, catalog).failed
+    whole = []
+    for uid, node in _ours(manifest).items():
+        if node["resource_type"] not in ("model", "test") or node["name"] in READS_RAW_TIMESTAMPS_WHOLE:
+            continue
+        for scan in googlesql_analyzer.table_scans(node["compiled_code"], catalog):
+            if scan.table.split(".")[-1] in EVENT_TABLES and scan.days is None:
+                whole.append(f"{node['name']}: {scan.table}")
+    assert whole == []
+    # and the state models do read their partials (the check above is not vacuous for them)
+    scans = {node["name"]: {scan.table.split(".")[-1] for scan in googlesql_analyzer.table_scans(node["compiled_code"], catalog)}
+             for node in _ours(manifest).values() if node["name"] in ("users_incremental", "user_map")}
+    assert scans == {"users_incremental": {"visitor_days", "user_map"}, "user_map": {"user_map_days"}}

@@ -21,8 +21,9 @@ from measure_dagster_tests.pipeline import assert_success, query, run_days
 
 PARTITIONED_SELECTION = ",".join([
     "raw/events", "staging/events_cleaned", "staging/events_quarantine", "staging/event_blocks",
-    "staging/events_sessionated", "core/session_aggregates", "core/users_incremental", "mart/daily_performance",
-    "mart/daily_performance_partitioned", "mart/top_pages", "mart/traffic_by_country",
+    "staging/events_sessionated", "staging/user_map_days", "staging/user_map", "core/visitor_days",
+    "core/session_aggregates", "core/sessions", "core/users_incremental", "core/users", "mart/daily_performance",
+    "mart/daily_performance_partitioned", "mart/top_pages", "mart/traffic_by_country", "mart/session_duration_distribution",
 ])
 
 
@@ -70,8 +71,8 @@ def test_two_runs_at_once_queue_instead_of_colliding(warehouse_path, tmp_path):
         runs = instance.get_runs()
         assert len(runs) == 2 and all(run.is_success for run in runs)
         # the backfill of two days was one run with one dbt invocation for the partitioned models
-        sessions = dg.AssetKey(["core", "sessions"])
-        backfill = next(run for run in runs if sessions not in (run.asset_selection or {sessions}))
+        clients = dg.AssetKey(["core", "clients"])
+        backfill = next(run for run in runs if clients not in (run.asset_selection or {clients}))
         starts = [r.dagster_event.step_key for r in instance.all_logs(backfill.run_id, of_type=dg.DagsterEventType.STEP_START)]
         assert starts.count("dbt_partitioned_models") == 1
 

@@ -27,9 +27,11 @@ from measure_dagster_tests.pipeline import (
 DAYS = ["2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07"]
 RAW = dg.AssetKey(["raw", "events"])
 TABLES = [
-    "staging.events_cleaned", "staging.event_blocks", "staging.events_sessionated", "staging.user_map",
-    "core.session_aggregates", "core.sessions", "core.users", "core.clients", "core.users_incremental",
+    "staging.events_cleaned", "staging.event_blocks", "staging.events_sessionated", "staging.user_map_days",
+    "staging.user_map", "core.visitor_days", "core.session_aggregates", "core.sessions", "core.users",
+    "core.clients", "core.users_incremental",
     "mart.daily_performance", "mart.daily_performance_partitioned", "mart.top_pages", "mart.traffic_by_country",
+    "mart.session_duration_distribution", "mart.daily_active_users",
 ]
 
 

@@ -36,3 +36,17 @@
     {%- endif -%}
     {{ return(dbt.bq_generate_incremental_build_sql(strategy, tmp_relation, target_relation, sql, unique_key, partition_by, partitions, dest_columns, tmp_relation_exists, copy_partitions, incremental_predicates)) }}
 {% endmacro %}
+
+{#-
+  The per-visitor state models (user_map, users_incremental, users) replace the rows of the
+  visitors a partition run touched: merge on the visitor on BigQuery (user_map: on visitor and
+  user, its key there, as a MERGE source row may match one target row only), delete+insert of
+  every row of those visitors on DuckDB.
+-#}
+{% macro visitor_state_strategy() -%}
+    {{ return('merge' if target.type == 'bigquery' else 'delete+insert') }}
+{%- endmacro %}
+
+{% macro visitor_state_key(extra_columns=[]) -%}
+    {{ return(['visitor_key'] + extra_columns if target.type == 'bigquery' else 'visitor_key') }}
+{%- endmacro %}

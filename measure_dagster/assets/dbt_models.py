@@ -1,18 +1,22 @@
 """Every dbt model as a Dagster asset, in two halves over one manifest.
 
-The event-grained models (tag `partitioned`) are daily-partitioned: the run's time window
-reaches dbt as `--event-time-start/--event-time-end` (flags, unlike vars, keep dbt's partial
-parsing valid), and a backfill of any range is a single dbt invocation (BackfillPolicy.single_run). The aggregates over all history (sessions,
-users, clients, ...) are unpartitioned and rebuilt after the partitions they read.
+The models a day's events decide (tag `partitioned`) are daily-partitioned: the event-grained
+ones replace their days, the per-visitor state (user_map, users_incremental, users, sessions)
+replaces the rows of the visitors the days touched, so a partition of those is "this day's
+visitors merged". The run's time window reaches dbt as `--event-time-start/--event-time-end`
+(flags, unlike vars, keep dbt's partial parsing valid), and a backfill of any range is a single
+dbt invocation (BackfillPolicy.single_run). The few models over a whole table of that state or
+of a mart (clients, daily_active_users, monitoring) are unpartitioned and rebuilt after the
+partitions they read.
 """
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dbt.dbt_manifest import read_manifest_path
 
+from measure_dagster.assets.table_metadata import stream_with_table_metadata
 from measure_dagster.partitions import daily_partitions
 from measure_dagster.project import dbt_project
-from measure_dagster.assets.table_metadata import stream_with_table_metadata
 from measure_dagster.resources import DUCKDB_POOL, DuckDBWarehouse
 from measure_dagster.translator import PARTITIONED_TAG, MeasureDbtTranslator
 
@@ -23,9 +27,9 @@ def full_history_selection() -> str:
     """The models without the `partitioned` tag, by name, with their tests.
 
     Not `--exclude tag:partitioned`: dagster-dbt excludes eagerly, which would drop a test
-    between both halves (relationships sessions -> events_sessionated) from both, so it would
-    never be an asset check. Selected by name, the halves' tests follow their models: that
-    test is a check on sessions, run by the full-history step (dbt's buildable selection).
+    between both halves (relationships clients -> users) from both, so it would never be an
+    asset check. Selected by name, the halves' tests follow their models: that test is a check
+    on clients, run by the full-history step (dbt's buildable selection).
     """
     # dagster-dbt's cached read: the @dbt_assets below reuse this parse of the manifest
     nodes = read_manifest_path(dbt_project.manifest_path)["nodes"].values()

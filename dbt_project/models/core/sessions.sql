@@ -1,21 +1,48 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=visitor_state_strategy(),
+        unique_key=visitor_state_key(['session_id']),
+        cluster_by=['visitor_key'],
+        on_schema_change='fail',
+        window_column='session_date',
+        window_lookback_days=var('session_lookback_days'),
+        tags=['partitioned'],
+    )
+}}
+
 {#-
-  One row per human session (core.session_aggregates, rebuilt daily over all sessions), with
-  what depends on the visitor's other sessions:
+  One row per human session (core.session_aggregates), with what depends on the visitor's
+  other sessions:
   - user_id: the session's own login, else the user the visitor was last logged in as before the
     session, else (before its first login) the first user it logged in as (README, user stitching)
   - source / medium / campaign: a direct session inherits them from the visitor's last
     non-direct session of the `direct_attribution_days` before it (is_inherited_source); a
     hash-only visitor (no client_id) from one of the `hash_only_attribution_hours` before it:
     the hash is salted daily, so a hash seen again on a later day is another browser
+  Both can change any session of a visitor whose sessions a run rewrote, and no other: a
+  partition run recomputes every session of the visitors with a session started in its days or
+  their look-back (the rows session_aggregates rewrote) and replaces those visitors' rows.
+  window_column only scopes the tests of a partition run to the sessions started in its days.
 -#}
 {%- set session_metrics = var('session_metrics', {}) or {} -%}
 {%- set attribution_micros = integer_var('direct_attribution_days') * 86400 * 1000000 -%}
 {%- set hash_only_attribution_micros = integer_var('hash_only_attribution_hours') * 3600 * 1000000 -%}
 
-with session_aggregates as (
+with touched_visitors as (
+
+    select distinct visitor_key
+    from {{ ref('session_aggregates') }}
+    where {{ in_partition_window('session_date', lookback_days=var('session_lookback_days')) }}
+
+),
+
+-- every session of those visitors, the only input of the rules below
+session_aggregates as (
 
     select *
     from {{ ref('session_aggregates') }}
+    where visitor_key in (select visitor_key from touched_visitors)
 
 ),
 

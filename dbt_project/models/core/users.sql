@@ -1,12 +1,41 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=visitor_state_strategy(),
+        unique_key=visitor_state_key(),
+        cluster_by=['visitor_key'],
+        on_schema_change='fail',
+        tags=['partitioned'],
+    )
+}}
+
 {#-
   One row per visitor (client_id, or the daily hash without consent) with its engagement.
-  The visitor's history (first/last seen, days active) is core.users_incremental's, which each
-  partition run keeps exact for the visitors it touched; sessions add the counts and durations.
+  A per-visitor state: a partition run recomputes the visitors whose inputs it rewrote (events
+  of its days, sessions started in its days and their look-back) and replaces their rows. Their
+  history (first/last seen, days active, current user) is core.users_incremental's; sessions add
+  the counts and durations, from the few columns of core.session_aggregates it needs.
 -#}
-with visitor_history as (
+with touched_visitors as (
 
-    select visitor_key, client_id, first_seen, last_seen, days_active
+    select visitor_key
+    from {{ ref('visitor_days') }}
+    where {{ in_partition_window('event_date') }}
+
+    union all
+
+    -- a session_aggregates run rewrites the sessions started in its look-back days too
+    select visitor_key
+    from {{ ref('session_aggregates') }}
+    where {{ in_partition_window('session_date', lookback_days=var('session_lookback_days')) }}
+
+),
+
+visitor_history as (
+
+    select visitor_key, client_id, user_id, first_seen, last_seen, days_active
     from {{ ref('users_incremental') }}
+    where visitor_key in (select visitor_key from touched_visitors)
 
 ),
 
@@ -18,7 +47,8 @@ visitor_sessions as (
         cast(sum(events) as {{ dbt.type_bigint() }}) as total_events,
         count(*) as total_sessions,
         {{ avg_seconds_between('session_start', 'session_end') }} as avg_session_duration
-    from {{ ref('sessions') }}
+    from {{ ref('session_aggregates') }}
+    where visitor_key in (select visitor_key from touched_visitors)
     group by 1
 
 )
@@ -26,7 +56,7 @@ visitor_sessions as (
 select
     visitor_history.visitor_key,
     visitor_history.client_id,
-    visitor_users.user_id,
+    visitor_history.user_id,
     visitor_history.first_seen,
     visitor_history.last_seen,
     visitor_history.days_active,
@@ -35,5 +65,3 @@ select
     visitor_sessions.avg_session_duration
 from visitor_history
 inner join visitor_sessions on visitor_history.visitor_key = visitor_sessions.visitor_key
-left join {{ ref('user_map') }} as visitor_users
-    on visitor_users.is_current_user and visitor_history.visitor_key = visitor_users.visitor_key

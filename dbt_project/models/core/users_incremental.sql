@@ -1,8 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
-        unique_key='visitor_key',
+        incremental_strategy=visitor_state_strategy(),
+        unique_key=visitor_state_key(),
         cluster_by=['visitor_key'],
         on_schema_change='fail',
         tags=['partitioned'],
@@ -11,49 +11,48 @@
 
 {#-
   The specification's version appended aggregates of new events only, so a visitor seen again
-  got a second row and days_active restarted. Here a partition run recomputes, from the whole
-  history, exactly the visitors active in the partition and replaces their rows.
+  got a second row and days_active restarted. Here a partition run recomputes exactly the
+  visitors active in the partition and replaces their rows, from their partials of every day
+  (core.visitor_days: one row per visitor and day) and their current user (staging.user_map):
+  no event of an earlier day is re-read, and the result is the same in any partition order.
 -#}
 with touched_visitors as (
 
     select distinct visitor_key
-    from {{ ref('events_sessionated') }}
+    from {{ ref('visitor_days') }}
     where {{ in_partition_window('event_date') }}
-      and not is_bot
 
 ),
 
 history as (
 
-    select events.*
-    from {{ ref('events_sessionated') }} as events
-    inner join touched_visitors on events.visitor_key = touched_visitors.visitor_key
-    where not events.is_bot
+    select
+        visitor_key,
+        max(client_id) as client_id,
+        min(first_seen) as first_seen,
+        max(last_seen) as last_seen,
+        count(*) as days_active
+    from {{ ref('visitor_days') }}
+    where visitor_key in (select visitor_key from touched_visitors)
+    group by 1
 
 ),
 
-latest_user as (
+current_users as (
 
     select visitor_key, user_id
-    from (
-        select
-            visitor_key,
-            user_id,
-            row_number() over (partition by visitor_key order by timestamp desc, user_id desc) as recency_rank
-        from history
-        where user_id is not null
-    ) as ranked
-    where recency_rank = 1
+    from {{ ref('user_map') }}
+    where is_current_user
+      and visitor_key in (select visitor_key from touched_visitors)
 
 )
 
 select
     history.visitor_key,
-    max(history.client_id) as client_id,
-    max(latest_user.user_id) as user_id,
-    min(history.timestamp) as first_seen,
-    max(history.timestamp) as last_seen,
-    count(distinct history.event_date) as days_active
+    history.client_id,
+    current_users.user_id,
+    history.first_seen,
+    history.last_seen,
+    history.days_active
 from history
-left join latest_user on history.visitor_key = latest_user.visitor_key
-group by 1
+left join current_users on history.visitor_key = current_users.visitor_key

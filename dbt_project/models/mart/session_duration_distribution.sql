@@ -1,3 +1,15 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=window_incremental_strategy(),
+        window_column='session_date',
+        window_lookback_days=var('session_lookback_days'),
+        partition_by=bigquery_day_partition('session_date'),
+        on_schema_change='fail',
+        tags=['partitioned'],
+    )
+}}
+
 {#-
   The specification's "Session Duration Distribution" per day the sessions started, every
   bucket present (session_count 0 when empty) so that a chart has all five bars. percentage is
@@ -5,6 +17,8 @@
   session_duration_distribution_last_7_days.sql sums the counts over its window and recomputes
   the shares. Buckets by session_duration in seconds, lower bound included:
   [0, 60) 0-1 min, [60, 300) 1-5 min, [300, 900) 5-15 min, [900, 3600) 15-60 min, 3600+ 60+ min.
+  A duration is the session's own (core.session_aggregates): a partition run replaces the
+  dates whose sessions session_aggregates rewrote, its days and their look-back.
 -#}
 {%- set buckets = [
     ('0-1 min', 0, 60),
@@ -39,7 +53,11 @@ sessions as (
             {%- endfor %}
             else {{ buckets | length }}
         end as bucket_order
-    from {{ ref('sessions') }}
+    from (
+        select session_date, {{ seconds_between('session_start', 'session_end') }} as session_duration
+        from {{ ref('session_aggregates') }}
+        where {{ in_partition_window('session_date', lookback_days=var('session_lookback_days')) }}
+    ) as durations
 
 ),
 

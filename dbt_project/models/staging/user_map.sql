@@ -1,12 +1,26 @@
--- Which logged-in user a visitor is: every (visitor, user_id) pair seen on a human event.
--- is_current_user marks the user_id the visitor was last logged in as: core.users' user.
--- (core.sessions stitches anonymous sessions to the nearest login instead, README.)
-with logged_in_events as (
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=visitor_state_strategy(),
+        unique_key=visitor_state_key(['user_id']),
+        cluster_by=['visitor_key'],
+        on_schema_change='fail',
+        tags=['partitioned'],
+    )
+}}
 
-    select visitor_key, client_id, user_id, timestamp
-    from {{ ref('events_cleaned') }}
-    where user_id is not null
-      and not is_bot
+{#-
+  Which logged-in user a visitor is: every (visitor, user_id) pair seen on a human event.
+  is_current_user marks the user_id the visitor was last logged in as: core.users' user.
+  (core.sessions stitches anonymous sessions to the nearest login instead, README.)
+  A per-visitor state: a partition run merges, for the visitors logged in on its days, their
+  partials of every day (staging.user_map_days) and replaces their rows; no event is re-read.
+-#}
+with touched_visitors as (
+
+    select distinct visitor_key
+    from {{ ref('user_map_days') }}
+    where {{ in_partition_window('event_date') }}
 
 ),
 
@@ -16,10 +30,11 @@ pairs as (
         visitor_key,
         user_id,
         max(client_id) as client_id,
-        min(timestamp) as first_seen,
-        max(timestamp) as last_seen,
-        count(*) as events
-    from logged_in_events
+        min(first_seen) as first_seen,
+        max(last_seen) as last_seen,
+        cast(sum(events) as {{ dbt.type_bigint() }}) as events
+    from {{ ref('user_map_days') }}
+    where visitor_key in (select visitor_key from touched_visitors)
     group by 1, 2
 
 )
