@@ -1,39 +1,44 @@
 {#-
   Distribution functions in plain SQL (exp, sqrt, power, abs: the same on DuckDB and BigQuery;
   neither engine has a normal or chi-square CDF built in). Arguments are SQL expressions of
-  FLOAT64 / DOUBLE, repeated in the output: pass column names, not subqueries.
+  FLOAT64 / DOUBLE, repeated in the output: pass column names.
 
-  erfc: the complementary error function, Numerical Recipes' Chebyshev fit `erfcc` (Press et al.,
+  erfc: the complementary error function (x >= 0), Numerical Recipes' Chebyshev fit `erfcc` (Press et al.,
   Numerical Recipes in C, 2nd ed., section 6.2), fractional error below 1.2e-7 for every x >= 0:
   relative, so small p-values keep their digits (a p-value of 1e-6 is exact to ~1e-13). Below
   exp's underflow (the result < 1e-300) it returns 0.
 -#}
-{% macro erfc_nonnegative(x) -%}
-    (case when {{ x }} > 26 then 0.0 else
-        (1.0 / (1.0 + 0.5 * {{ x }})) * exp(-{{ x }} * {{ x }} - 1.26551223
-            + (1.0 / (1.0 + 0.5 * {{ x }})) * (1.00002368
-            + (1.0 / (1.0 + 0.5 * {{ x }})) * (0.37409196
-            + (1.0 / (1.0 + 0.5 * {{ x }})) * (0.09678418
-            + (1.0 / (1.0 + 0.5 * {{ x }})) * (-0.18628806
-            + (1.0 / (1.0 + 0.5 * {{ x }})) * (0.27886807
-            + (1.0 / (1.0 + 0.5 * {{ x }})) * (-1.13520398
-            + (1.0 / (1.0 + 0.5 * {{ x }})) * (1.48851587
-            + (1.0 / (1.0 + 0.5 * {{ x }})) * (-0.82215223
-            + (1.0 / (1.0 + 0.5 * {{ x }})) * 0.17087277)))))))))
-    end)
+{#- erfc in three steps, each a column of its own CTE: the expression nested in one would be
+    too deep for GoogleSQL's analyzer (the SQL gate), and it reads better. For x >= 0:
+      t = erfc_t(x);  tail = erfc_tail(t);  erfc = erfc_from(x, t, tail) -#}
+{% macro erfc_t(x) -%}
+    1.0 / (1.0 + 0.5 * {{ x }})
 {%- endmacro %}
 
-{#- Two-sided p-value of a standard normal statistic z: P(|Z| >= |z|) = erfc(|z| / sqrt 2). NULL for NULL. -#}
-{% macro normal_two_sided_p_value(z) -%}
-    {{ erfc_nonnegative('(abs(' ~ z ~ ') / 1.4142135623730951)') }}
+{% macro erfc_tail(t) -%}
+    (-1.13520398 + {{ t }} * (1.48851587 + {{ t }} * (-0.82215223 + {{ t }} * 0.17087277)))
+{%- endmacro %}
+
+{% macro erfc_from(x, t, tail) -%}
+    case
+        when {{ x }} > 26 then 0.0
+        else {{ t }} * exp(-{{ x }} * {{ x }} + (-1.26551223 + {{ t }} * (1.00002368 + {{ t }} * (0.37409196
+            + {{ t }} * (0.09678418 + {{ t }} * (-0.18628806 + {{ t }} * (0.27886807 + {{ t }} * {{ tail }})))))))
+    end
+{%- endmacro %}
+
+{#- Two-sided p-value of a standard normal statistic z, P(|Z| >= |z|) = erfc(|z| / sqrt 2): its
+    erfc argument. -#}
+{% macro normal_two_sided_erfc_argument(z) -%}
+    abs({{ z }}) / 1.4142135623730951
 {%- endmacro %}
 
 {#- P(X >= x) for X chi-square with `df` degrees of freedom (an integer expression, 1 to
-    max_df), exactly from the closed forms of the regularized upper incomplete gamma function
+    max_df), given `erfc_of_root` = erfc(sqrt(x / 2)) (a column from the steps above), exactly from the closed forms of the regularized upper incomplete gamma function
     at half-integer shape: even df = 2k: exp(-x/2) * sum_{i<k} (x/2)^i / i!; odd df = 2k+1:
     erfc(sqrt(x/2)) + exp(-x/2) * sum_{1<=i<=k} (x/2)^(i-1/2) / Gamma(i+1/2). Accurate to
     erfc's 1.2e-7 (odd df) or to rounding (even df). NULL beyond max_df. -#}
-{% macro chi_square_p_value(x, df, max_df=19) -%}
+{% macro chi_square_p_value(x, df, erfc_of_root, max_df=19) -%}
     (case
         when {{ x }} is null or {{ df }} is null or {{ df }} < 1 then null
         when {{ x }} <= 0 then 1.0
@@ -47,7 +52,7 @@
                 {%- set ns.factorial = ns.factorial * i %} + power({{ x }} / 2, {{ i }}) * {{ 1.0 / ns.factorial }}
                 {%- endfor %})
             {%- else %}
-            {{ erfc_nonnegative('sqrt(' ~ x ~ ' / 2)') }}
+            {{ erfc_of_root }}
                 {%- set ns = namespace(gamma=0.88622692545275801) -%}
                 {%- for i in range(1, (degrees - 1) // 2 + 1) -%}
                 {%- if i > 1 %}{% set ns.gamma = ns.gamma * (i - 0.5) %}{% endif %}

@@ -113,6 +113,35 @@ sample_ratios as (
 
 ),
 
+-- the p-values' erfc in steps (macros/statistics.sql): of sqrt(chi-square / 2) and of |z| / sqrt 2
+srm_erfc_inputs as (
+
+    select *, sqrt(chi_square / 2) as erfc_x, {{ erfc_t('sqrt(chi_square / 2)') }} as erfc_t
+    from sample_ratios
+
+),
+
+srm_erfc_tails as (
+
+    select *, {{ erfc_tail('erfc_t') }} as erfc_tail
+    from srm_erfc_inputs
+
+),
+
+srm_tests as (
+
+    select
+        test_name,
+        srm_degrees_of_freedom,
+        case when unexpected_variants = 0 then chi_square end as srm_chi_square,
+        case
+            when unexpected_variants > 0 then 0.0
+            else {{ chi_square_p_value('chi_square', 'srm_degrees_of_freedom', 'erfc_of_root') }}
+        end as srm_p_value
+    from (select *, {{ erfc_from('erfc_x', 'erfc_t', 'erfc_tail') }} as erfc_of_root from srm_erfc_tails) as with_erfc
+
+),
+
 compared as (
 
     select
@@ -151,6 +180,23 @@ scored as (
         cast(conversion_rate_difference as {{ double }}) / nullif(pooled_standard_error, 0) as z_statistic
     from tested
 
+),
+
+z_erfc_inputs as (
+
+    select
+        *,
+        {{ normal_two_sided_erfc_argument('z_statistic') }} as erfc_x,
+        {{ erfc_t(normal_two_sided_erfc_argument('z_statistic')) }} as erfc_t
+    from scored
+
+),
+
+z_erfc_tails as (
+
+    select *, {{ erfc_tail('erfc_t') }} as erfc_tail
+    from z_erfc_inputs
+
 )
 
 select
@@ -172,18 +218,16 @@ select
     cast(scored.conversion_rate_difference as {{ double }}) / nullif(scored.control_conversion_rate, 0) as conversion_rate_uplift,
     (scored.revenue_per_visitor - scored.control_revenue_per_visitor) / nullif(scored.control_revenue_per_visitor, 0) as revenue_per_visitor_uplift,
     scored.z_statistic,
-    {{ normal_two_sided_p_value('scored.z_statistic') }} as p_value,
+    -- two-sided: P(|Z| >= |z|) = erfc(|z| / sqrt 2)
+    {{ erfc_from('scored.erfc_x', 'scored.erfc_t', 'scored.erfc_tail') }} as p_value,
     {{ var('experiment_confidence_level') }} as confidence_level,
     scored.conversion_rate_difference - {{ confidence_z() }} * scored.standard_error as difference_ci_lower,
     scored.conversion_rate_difference + {{ confidence_z() }} * scored.standard_error as difference_ci_upper,
     scored.expected_share,
     scored.expected_share * scored.test_visitors as expected_visitors,
-    case when sample_ratios.unexpected_variants = 0 then sample_ratios.chi_square end as srm_chi_square,
-    sample_ratios.srm_degrees_of_freedom,
-    case
-        when sample_ratios.unexpected_variants > 0 then 0.0
-        else {{ chi_square_p_value('sample_ratios.chi_square', 'sample_ratios.srm_degrees_of_freedom') }}
-    end as srm_p_value
-from scored
+    srm_tests.srm_chi_square,
+    srm_tests.srm_degrees_of_freedom,
+    srm_tests.srm_p_value
+from z_erfc_tails as scored
 inner join tests on scored.test_name = tests.test_name
-inner join sample_ratios on scored.test_name = sample_ratios.test_name
+inner join srm_tests on scored.test_name = srm_tests.test_name
