@@ -21,6 +21,9 @@ TABLES = [
     "staging.events_cleaned", "staging.event_blocks", "staging.events_sessionated", "staging.user_map",
     "core.session_aggregates", "core.sessions", "core.users", "core.clients", "core.users_incremental",
     "mart.daily_performance", "mart.daily_performance_partitioned", "mart.top_pages", "mart.traffic_by_country",
+    # purchases, revenue and experiments (the generated purchases carry revenue; crafted rows add a purchase without)
+    "staging.purchases", "staging.ab_test_exposures", "core.session_revenue", "core.experiment_visitors",
+    "mart.conversions", "mart.experiments",
 ]
 
 

@@ -220,7 +220,7 @@ select
     scored.z_statistic,
     -- two-sided: P(|Z| >= |z|) = erfc(|z| / sqrt 2)
     {{ erfc_from('scored.erfc_x', 'scored.erfc_t', 'scored.erfc_tail') }} as p_value,
-    {{ var('experiment_confidence_level') }} as confidence_level,
+    cast({{ var('experiment_confidence_level') }} as {{ double }}) as confidence_level,
     scored.conversion_rate_difference - {{ confidence_z() }} * scored.standard_error as difference_ci_lower,
     scored.conversion_rate_difference + {{ confidence_z() }} * scored.standard_error as difference_ci_upper,
     scored.expected_share,
