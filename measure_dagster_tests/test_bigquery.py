@@ -218,7 +218,8 @@ def bigquery_figures(client) -> dict[str, list[dict]]:
 @pytest.fixture(scope="module")
 def full_build(emulator, emulator_env) -> dict[str, list[dict]]:
     """`dbt build` of everything, no window, on the emulator; the figures it leaves."""
-    run_checked([DBT, "build", "--target", "emulator", "--profiles-dir", "."], emulator_env, DBT_PROJECT_DIR)
+    # 24 models and their tests, each statement a round trip to the emulator: minutes on 2 shared cores
+    run_checked([DBT, "build", "--target", "emulator", "--profiles-dir", "."], emulator_env, DBT_PROJECT_DIR, timeout=900)
     return bigquery_figures(emulator.client())
 
 
@@ -278,7 +279,7 @@ def partition_run(emulator, emulator_env, full_build) -> dict:
     daily job for one day (after the full build, so every partitioned model takes its incremental
     insert_overwrite path with the window's literal partitions). Its report."""
     completed = run_checked([sys.executable, "-m", "measure_dagster_tests.bigquery_dagster_run",
-                             "2026-10-04", crafted.DAY2, PARTITION], emulator_env, REPO_ROOT, timeout=400)
+                             "2026-10-04", crafted.DAY2, PARTITION], emulator_env, REPO_ROOT, timeout=700)
     return json.loads(next(line for line in completed.stdout.splitlines() if line.startswith("REPORT "))[7:])
 
 
