@@ -60,6 +60,15 @@ CANARIES = {
     "canary_varchar_cast": "select event_id::varchar as event_key from {{ ref('events_cleaned') }}\n",
 }
 PARTITION = crafted.DAY2
+# purchases, conversions and experiments: the same rows on both engines (their figures:
+# test_conversions_experiments.py; the crafted purchases have no value, the hero test one visitor)
+ECOMMERCE_FIGURES = {
+    "purchases": "select * from staging.purchases order by event_id",
+    "session_revenue": "select * from core.session_revenue order by session_id",
+    "conversions": "select * from mart.conversions order by date, source, medium, campaign",
+    "experiment_visitors": "select * from core.experiment_visitors order by test_name, visitor_key",
+    "experiments": "select * from mart.experiments order by test_name, variant",
+}
 
 
 # --- 1 and 2: offline compile, and the SQL is BigQuery's ---------------------------------------
@@ -192,6 +201,7 @@ def bigquery_figures(client) -> dict[str, list[dict]]:
         "clients": select("select * from core.clients order by visitor_key"),
         "daily_performance": select("select * from mart.daily_performance order by date"),
         "daily_performance_partitioned": select("select * from mart.daily_performance_partitioned order by date"),
+        **{name: select(sql) for name, sql in ECOMMERCE_FIGURES.items()},
         "cleaned": select("select count(*) as n, countif(is_bot) as bots from staging.events_cleaned")[0],
         "bots_in_users": select("select count(*) as n from core.users where visitor_key in ('hC', 'cD')")[0]["n"],
         "event_ids": [r["event_id"] for r in select("select event_id from staging.events_cleaned order by event_id")],
@@ -201,7 +211,8 @@ def bigquery_figures(client) -> dict[str, list[dict]]:
 @pytest.fixture(scope="module")
 def full_build(emulator, emulator_env) -> dict[str, list[dict]]:
     """`dbt build` of everything, no window, on the emulator; the figures it leaves."""
-    run_checked([DBT, "build", "--target", "emulator", "--profiles-dir", "."], emulator_env, DBT_PROJECT_DIR)
+    # 24 models and their tests, each statement a round trip to the emulator: minutes on 2 shared cores
+    run_checked([DBT, "build", "--target", "emulator", "--profiles-dir", "."], emulator_env, DBT_PROJECT_DIR, timeout=900)
     return bigquery_figures(emulator.client())
 
 
@@ -230,6 +241,7 @@ def test_full_build_on_the_emulator_gives_the_hand_computed_figures(emulator, fu
 
 def duckdb_figures(path) -> dict[str, list[dict]]:
     return {
+        **{name: _rows(query(path, sql)) for name, sql in ECOMMERCE_FIGURES.items()},
         "sessions": _rows(query(path, "select * from core.sessions order by session_id")),
         "daily_performance": _rows(query(path, "select * from mart.daily_performance order by date")),
         "users": _rows(query(path, "select * from core.users order by visitor_key")),
@@ -246,7 +258,7 @@ def test_duckdb_and_bigquery_give_identical_figures(full_build, warehouse_path, 
     assert_success(run_days(dagster_instance, crafted.DAY1, crafted.DAY2, asset_selection=[RAW_EVENTS_KEY]))
     dbt(["build"])
     duckdb = duckdb_figures(warehouse_path)
-    for table in ("sessions", "daily_performance", "users", "user_map"):
+    for table in ("sessions", "daily_performance", "users", "user_map", *ECOMMERCE_FIGURES):
         bq_rows, duck_rows = full_build[table], duckdb[table]
         assert bq_rows and [sorted(r) for r in bq_rows] == [sorted(r) for r in duck_rows], f"{table}: columns or rows differ"
         for bq_row, duck_row in zip(bq_rows, duck_rows):
@@ -262,7 +274,7 @@ def partition_run(emulator, emulator_env, full_build) -> dict:
     daily job for one day (after the full build, so every partitioned model takes its incremental
     insert_overwrite path with the window's literal partitions). Its report."""
     completed = run_checked([sys.executable, "-m", "measure_dagster_tests.bigquery_dagster_run",
-                             "2026-10-04", crafted.DAY2, PARTITION], emulator_env, REPO_ROOT, timeout=400)
+                             "2026-10-04", crafted.DAY2, PARTITION], emulator_env, REPO_ROOT, timeout=700)
     return json.loads(next(line for line in completed.stdout.splitlines() if line.startswith("REPORT "))[7:])
 
 
@@ -314,6 +326,8 @@ def test_partition_run_through_dagster_on_the_emulator(emulator, emulator_env, f
         assert after[state] == full_build[state] and after[state], state
     assert after["daily_performance"] == full_build["daily_performance"]
     assert after["daily_performance_partitioned"] == full_build["daily_performance_partitioned"]
+    for name in ECOMMERCE_FIGURES:
+        assert after[name] == full_build[name], name
 
 
 def test_statements_of_the_emulator_runs_pass_the_googlesql_analyzer(emulator, emulator_env, partition_run,

@@ -122,10 +122,14 @@ select
     coalesce(inherited_sources.source, session_aggregates.source) as source,
     coalesce(inherited_sources.medium, session_aggregates.medium) as medium,
     case when inherited_sources.session_id is not null then inherited_sources.campaign else session_aggregates.campaign end as campaign,
-    inherited_sources.session_id is not null as is_inherited_source
+    inherited_sources.session_id is not null as is_inherited_source,
+    -- purchases once per transaction_id and their revenue in reporting_currency (core.session_revenue)
+    coalesce(session_revenue.transactions, 0) as transactions,
+    cast(coalesce(session_revenue.revenue, 0) as {{ type_money() }}) as revenue
     {%- for name in session_metrics %},
     session_aggregates.{{ name }}
     {%- endfor %}
 from session_aggregates
 left join inherited_sources on session_aggregates.session_id = inherited_sources.session_id
 left join stitched_users on session_aggregates.session_id = stitched_users.session_id
+left join {{ ref('session_revenue') }} as session_revenue on session_aggregates.session_id = session_revenue.session_id
