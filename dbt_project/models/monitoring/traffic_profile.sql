@@ -64,17 +64,27 @@ ranked_pages as (
 
 ),
 
-ranked_countries as (
+country_traffic as (
 
     select
         date,
         -- events without a known country count as one "country": a lookup that broke is a fault too
         coalesce(country_code, '(unknown)') as country_code,
-        sum(events) as events,
-        row_number() over (partition by date order by sum(events) desc, coalesce(country_code, '(unknown)')) as country_rank
+        sum(events) as events
     from {{ ref('traffic_by_country') }}
     where {{ in_partition_window('date') }}
     group by 1, 2
+
+),
+
+ranked_countries as (
+
+    select
+        date,
+        country_code,
+        events,
+        row_number() over (partition by date order by events desc, country_code) as country_rank
+    from country_traffic
 
 ),
 
