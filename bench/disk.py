@@ -45,7 +45,11 @@ def main(argv: list[str] | None = None) -> int:
 
     import dagster as dg
 
-    from measure_dagster.artifacts import directory_bytes, invocation_folders, keep_setting
+    from measure_dagster.artifacts import (
+        directory_bytes,
+        invocation_folders,
+        keep_setting,
+    )
     from measure_dagster_tests.pipeline import assert_success, run_days
 
     target = REPO / "dbt_project" / "target"

@@ -12,7 +12,10 @@ from measure_dagster.automation import automation_sensor
 from measure_dagster.checks import raw_event_checks
 from measure_dagster.jobs import measure_daily_job, measure_whole_table_tests
 from measure_dagster.resources import build_resources
-from measure_dagster.retention import dagster_instance_retention, dagster_instance_retention_daily
+from measure_dagster.retention import (
+    dagster_instance_retention,
+    dagster_instance_retention_daily,
+)
 from measure_dagster.schedules import schedules
 from measure_dagster.sensors import late_event_exports_sensor
 

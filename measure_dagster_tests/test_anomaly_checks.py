@@ -6,7 +6,11 @@ from datetime import date
 import dagster as dg
 import pytest
 
-from measure_dagster.anomaly_checks import AnomalySettings, judge_share_jump, robust_band
+from measure_dagster.anomaly_checks import (
+    AnomalySettings,
+    judge_share_jump,
+    robust_band,
+)
 from measure_dagster_tests import crafted_events as crafted
 from measure_dagster_tests import traffic_weeks as weeks
 from measure_dagster_tests.pipeline import assert_success, query, run_days

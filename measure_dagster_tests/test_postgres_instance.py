@@ -66,6 +66,7 @@ def test_daily_job_and_backfill_on_postgres(postgres_url, warehouse_path, tmp_pa
     daily = _materialize(env, "--start", crafted.DAY1, "--end", crafted.DAY1)
     backfill = _materialize(env, "--start", crafted.DAY1, "--end", crafted.DAY2)
     assert f"DAGSTER_HOME={home}" in daily.stdout
+    assert f"{crafted.DAY1} .. {crafted.DAY2}" in backfill.stdout
     assert_crafted_figures(warehouse_path)
 
     # the runs are rows of PostgreSQL's `runs` table, read without Dagster
