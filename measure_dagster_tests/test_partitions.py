@@ -21,6 +21,7 @@ TABLES = [
     "staging.events_cleaned", "staging.event_blocks", "staging.events_sessionated", "staging.user_map",
     "core.session_aggregates", "core.sessions", "core.users", "core.clients", "core.users_incremental",
     "mart.daily_performance", "mart.daily_performance_partitioned", "mart.top_pages", "mart.traffic_by_country",
+    "monitoring.traffic_profile",
 ]
 
 
@@ -28,7 +29,9 @@ def asset_keys(partitioned: bool) -> list[dg.AssetKey]:
     graph = defs.resolve_asset_graph()
     return sorted(
         (key for key in graph.materializable_asset_keys
-         if key != RAW and key.path[0] != "monitoring" and bool(graph.get(key).partitions_def) == partitioned),
+         # monitoring's run logs and freshness differ by nature; its partitioned traffic_profile must not
+         if key != RAW and (key.path[0] != "monitoring" or graph.get(key).partitions_def)
+         and bool(graph.get(key).partitions_def) == partitioned),
         key=lambda k: k.to_user_string(),
     )
 
