@@ -82,12 +82,20 @@ def test_daily_job_and_backfill_on_postgres(postgres_url, warehouse_path, tmp_pa
         with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
             assert type(instance.run_storage).__name__ == "PostgresRunStorage"
             assert instance.get_materialized_partitions(RAW) == {crafted.DAY1, crafted.DAY2}
-            # each day's row count as recorded in PostgreSQL = the rows the day has in DuckDB
-            for day in (crafted.DAY1, crafted.DAY2):
-                (record,) = instance.fetch_materializations(
-                    dg.AssetRecordsFilter(asset_key=RAW, asset_partitions=[day]), limit=1).records
-                recorded = record.asset_materialization.metadata["dagster/row_count"].value
-                (counted,) = query(warehouse_path, "select count(*) as n from raw.events where cast(timestamp as date) = ?", [day])
-                assert recorded == counted["n"] > 0, day
+            # the row counts recorded in PostgreSQL = the rows in DuckDB: the daily run's of its day,
+            # the backfill's of its window (raw/events reports the run's window for each partition)
+            def recorded(day):
+                records = instance.fetch_materializations(
+                    dg.AssetRecordsFilter(asset_key=RAW, asset_partitions=[day]), limit=10).records
+                return [record.asset_materialization.metadata["dagster/row_count"].value for record in records]
+
+            def counted(sql_filter):
+                return query(warehouse_path, f"select count(*) as n from raw.events where {sql_filter}")[0]["n"]
+
+            day1 = counted(f"cast(timestamp as date) = date '{crafted.DAY1}'")
+            both = counted(f"cast(timestamp as date) between date '{crafted.DAY1}' and date '{crafted.DAY2}'")
+            assert (day1, both) == (11, 29)  # crafted_events.py: 11 rows on day 1, 18 on day 2
+            assert recorded(crafted.DAY1) == [both, day1]  # newest first: the backfill, then the daily run
+            assert recorded(crafted.DAY2) == [both]
     finally:
         os.environ.pop("MEASURE_DAGSTER_PG_URL", None)
