@@ -8,6 +8,16 @@ SHELL := /bin/bash
 VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 export PATH := $(BIN):$(PATH)
+# The Dagster instance: sqlite (dagster_home/, the default) or postgres (dagster_home/postgres/,
+# PostgreSQL at MEASURE_DAGSTER_PG_URL; `make postgres` starts Debian's PostgreSQL locally and
+# every target below that uses the instance starts it first).
+MEASURE_DAGSTER_INSTANCE ?= sqlite
+export MEASURE_PG_DATA MEASURE_PG_PORT
+ifeq ($(MEASURE_DAGSTER_INSTANCE),postgres)
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home/postgres
+export MEASURE_DAGSTER_PG_URL ?= $(shell bash scripts/postgres.sh url)
+INSTANCE_SERVER := postgres
+endif
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 # resolved as Dagster resolves it: the manifest's partial-parse state then holds for its dbt runs
@@ -17,7 +27,7 @@ PORT ?= 3000
 # the run links `measure-dagster materialize` prints
 export MEASURE_UI_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: help install manifest sample dev run test browser bq-emulator googlesql-analyzer bench bench-quick bigquery-bytes clean screenshots
+.PHONY: help install manifest sample dev run test browser bq-emulator googlesql-analyzer bench bench-quick bigquery-bytes clean screenshots postgres postgres-install postgres-stop test-postgres bench-disk bench-instance
 
 help:
 	@sed -n 's/^# //p' Makefile | head -4
@@ -38,14 +48,14 @@ manifest: install
 # The sample loaded and the whole graph materialized through Dagster, recorded in the instance
 # at DAGSTER_HOME, so the UI opens on a working pipeline; only the days not yet materialized
 # (nothing on a second `make dev`). On BigQuery targets the warehouse is not ours to fill.
-sample: manifest
+sample: manifest $(INSTANCE_SERVER)
 	@if [ "$${MEASURE_TARGET:-local}" = local ]; then $(BIN)/measure-dagster materialize --if-missing; \
 	else echo "make sample: MEASURE_TARGET=$$MEASURE_TARGET, nothing materialized"; fi
 
 dev: sample
 	$(BIN)/dagster dev -w workspace.yaml -h $(HOST) -p $(PORT)
 
-run: manifest
+run: manifest $(INSTANCE_SERVER)
 	$(BIN)/measure-dagster materialize
 
 browser:
@@ -62,7 +72,7 @@ bq-emulator:
 googlesql-analyzer: install
 	@bash scripts/googlesql_analyzer.sh install
 
-test: manifest browser bq-emulator googlesql-analyzer
+test: manifest browser bq-emulator googlesql-analyzer postgres-install
 	$(BIN)/pytest
 
 bench: manifest
@@ -75,6 +85,29 @@ bench-quick: manifest
 # what a daily run reads on BigQuery, per model (after `make run`: column sizes of the sample)
 bigquery-bytes: manifest googlesql-analyzer
 	$(BIN)/python -m bench.bigquery_bytes $(BYTES_ARGS)
+
+# Debian's PostgreSQL for the postgres instance: our own cluster (data MEASURE_PG_DATA, default
+# /tmp/measure-dagster-postgres; port MEASURE_PG_PORT or a free one, saved), run as the postgres user
+postgres-install:
+	@bash scripts/postgres.sh install
+
+postgres:
+	@bash scripts/postgres.sh start
+
+postgres-stop:
+	@bash scripts/postgres.sh stop
+
+# the daily job and a backfill on the PostgreSQL instance (starts its own server in a temporary folder)
+test-postgres: manifest postgres-install
+	MEASURE_REQUIRE_POSTGRES=1 $(BIN)/pytest measure_dagster_tests/test_postgres_instance.py
+
+# disk after rewriting the same partitions N times (DuckDB file, dbt artifacts); Dagster's
+# overhead over plain dbt on the SQLite and the PostgreSQL instance (BENCHMARKS.md)
+bench-disk: manifest
+	$(BIN)/python -m bench.disk $(DISK_ARGS)
+
+bench-instance: manifest postgres-install
+	$(BIN)/python -m bench.instance_overhead $(INSTANCE_ARGS)
 
 clean:
 	rm -rf dbt_project/target data dagster_home/storage dagster_home/history dagster_home/schedules dagster_home/logs

@@ -134,12 +134,14 @@ def materialize(start: date | None, end: date | None, only_raw_events: bool = Fa
     )
     from measure_dagster.assets.raw_events import RAW_EVENTS_KEY
     from measure_dagster.definitions import defs
+    from measure_dagster.instance import default_dagster_home
     from measure_dagster.jobs import measure_daily_job
     from measure_dagster.recovery import release_runs_of_dead_processes
     from measure_dagster.run_report import RunReport
 
     first, last = _partition_range(start, end)
-    os.environ.setdefault("DAGSTER_HOME", str(DEFAULT_DAGSTER_HOME))
+    if "DAGSTER_HOME" not in os.environ:
+        os.environ["DAGSTER_HOME"] = str(default_dagster_home())  # MEASURE_DAGSTER_INSTANCE
     os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
     job = defs.resolve_job_def(measure_daily_job.name)
     what = "raw events" if only_raw_events else "raw events and every dbt model"

@@ -20,6 +20,7 @@ from pydantic import Field
 from dagster_dbt import DbtCliResource
 
 from measure_dagster import settings
+from measure_dagster.artifacts import prune_dbt_artifacts
 from measure_dagster.project import dbt_project
 
 # Every step that writes the DuckDB file takes a slot of this pool; its limit of 1
@@ -127,7 +128,10 @@ class ProjectDbtCliResource(DbtCliResource):
         """dagster-dbt's cli, with what dbt needs to know of the Dagster run in its environment:
         the run id (BigQuery job labels, the run-results log) and, on BigQuery, the job limits of
         the run's window (profiles.yml). dagster-dbt passes os.environ to the dbt subprocess it
-        starts inside this call; the variables are restored afterwards."""
+        starts inside this call; the variables are restored afterwards. Older invocation folders
+        in target/ are pruned first (artifacts.py: the newest and the current run's stay)."""
+        prune_dbt_artifacts(Path(self.project_dir) / os.environ.get("DBT_TARGET_PATH", "target"),
+                            current_run=context.run.run_id if context is not None else None)
         with _environment(dbt_run_environment(context)):
             return super().cli(args, context=context, **kwargs)
 

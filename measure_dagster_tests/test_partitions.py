@@ -35,6 +35,7 @@ TABLES = [
     # purchases, revenue and experiments (the generated purchases carry revenue; crafted rows add a purchase without)
     "staging.purchases", "staging.ab_test_exposures", "core.session_revenue", "core.experiment_visitors",
     "mart.conversions", "mart.experiments",
+    "monitoring.traffic_profile",
 ]
 
 
@@ -42,7 +43,9 @@ def asset_keys(partitioned: bool) -> list[dg.AssetKey]:
     graph = defs.resolve_asset_graph()
     return sorted(
         (key for key in graph.materializable_asset_keys
-         if key != RAW and key.path[0] != "monitoring" and bool(graph.get(key).partitions_def) == partitioned),
+         # monitoring's run logs and freshness differ by nature; its partitioned traffic_profile must not
+         if key != RAW and (key.path[0] != "monitoring" or graph.get(key).partitions_def)
+         and bool(graph.get(key).partitions_def) == partitioned),
         key=lambda k: k.to_user_string(),
     )
 
