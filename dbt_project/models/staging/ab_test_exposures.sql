@@ -18,7 +18,16 @@
   there, and left out by the experiment models (counted by the test ab_test_records_incomplete).
 -#}
 
-with records as (
+with window_events as (
+
+    -- the window's days first: a filter under the unnest is one BigQuery prunes partitions by
+    select event_date, visitor_key, is_bot, timestamp, ab_test
+    from {{ ref('events_cleaned') }}
+    where {{ in_partition_window('event_date') }}
+
+),
+
+records as (
 
     select
         events.event_date,
@@ -28,9 +37,8 @@ with records as (
         nullif(trim(record.name), '') as test_name,
         nullif(trim(record.variant), '') as variant,
         nullif(record.{{ adapter.quote('def') }}, '') as test_definition
-    from {{ ref('events_cleaned') }} as events
+    from window_events as events
     {{ cross_join_unnest('events.ab_test', 'record') }}
-    where {{ in_partition_window('events.event_date') }}
 
 )
 
