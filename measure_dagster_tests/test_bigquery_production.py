@@ -339,7 +339,9 @@ def test_jobs_carry_window_limits_and_labels(production_report):
         by_model.setdefault(job["labels"]["dbt_model"], set()).add((job["maximum_bytes_billed"], job["job_timeout_ms"]))
     assert by_model["events_cleaned"] == {(str(2 * PER_DAY_BYTES), str(2 * PER_DAY_SECONDS * 1000))}
     assert by_model["daily_performance"] == {(str(2 * PER_DAY_BYTES), str(2 * PER_DAY_SECONDS * 1000))}
-    assert by_model["sessions"] == {(str(PER_DAY_BYTES), str(PER_DAY_SECONDS * 1000))}
+    # sessions is per-visitor state in the partitioned step now; clients stays full-history
+    assert by_model["sessions"] == {(str(2 * PER_DAY_BYTES), str(2 * PER_DAY_SECONDS * 1000))}
+    assert by_model["clients"] == {(str(PER_DAY_BYTES), str(PER_DAY_SECONDS * 1000))}
 
 
 def test_run_results_and_metadata_carry_the_jobs_figures(production_report):
