@@ -29,7 +29,7 @@ RUN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 def _cli(home: Path, exports: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DAGSTER_HOME": str(home), "MEASURE_EVENTS_PATH": str(exports), "MEASURE_DUCKDB_PATH": str(WAREHOUSE),
            "MEASURE_UI_URL": "http://dagster.example:3333/"}
-    return subprocess.run([CLI, "materialize", *args], check=False, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run([CLI, "materialize", *args], check=False, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1200)
 
 
 @pytest.fixture(scope="module")
@@ -71,19 +71,25 @@ def test_concise_view(concise_run):
 
     # a line per step, in order, when it ends
     steps = re.findall(r"^step (\S+)\s+succeeded\s+[\d.]+ s$", out, re.MULTILINE)
-    assert steps[0] == "raw__events" and steps[-1] == "dbt_full_history_models"
-    assert "dbt_partitioned_models" in steps
+    # the anomaly checks read the monitoring profile, built in the partitioned step
+    assert steps[0] == "raw__events" and set(steps[-2:]) == {"dbt_full_history_models", "traffic_anomaly_checks"}
+    assert steps.index("dbt_partitioned_models") < min(steps.index(s) for s in steps[-2:])
 
     # the checks that warned, with their reason; none of the passing ones
     assert re.search(r"^  warn\s+check staging/events_quarantine:events_quarantine_rows: 1 failing row \(dbt: warn\)$", out, re.MULTILINE), out
     assert re.search(r"^  warn\s+check raw/events:raw_events_freshness: .*newest_event=2026-10-06 09:10:00", out, re.MULTILINE), out
+    assert re.search(r"^  warn\s+check staging/purchases:purchases_without_revenue: 2 failing rows \(dbt: warn\)$", out, re.MULTILINE), out
     assert "unique_events_cleaned_event_id" not in out
+    warned = re.findall(r"^  warn\s+check (\S+?:\S+?):", out, re.MULTILINE)
 
     # the summary: run id, time, tallies, the run's page in the UI (MEASURE_UI_URL)
     summary = re.fullmatch(
         rf"run ({RUN_ID.pattern}) succeeded in (?:\d+ min )?[\d.]+ s \(\S+ \S+–\S+ UTC\): {len(DBT_MODELS)}/{len(DBT_MODELS)} dbt models, "
-        r"checks (\d+) passed, 3 warned, 0 failed", lines[-2])
+        rf"checks (\d+) passed, {len(warned)} warned, 0 failed", lines[-2])
     assert summary, lines[-2]
+    # the crafted row without a timestamp, the stale sample, the row without visitor key, the purchases without value
+    assert sorted(warned) == ["raw/events:raw_events_freshness", "raw/events:raw_events_rejected",
+                              "staging/events_quarantine:events_quarantine_rows", "staging/purchases:purchases_without_revenue"], out
     run_id = summary.group(1)
     assert lines[-1] == f"UI: http://dagster.example:3333/runs/{run_id}"
     with dg.DagsterInstance.from_config(str(home)) as instance:

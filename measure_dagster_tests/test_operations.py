@@ -62,7 +62,15 @@ def test_two_runs_at_once_queue_instead_of_colliding(warehouse_path, tmp_path):
     }
     processes = {name: subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                  for name, cmd in commands.items()}
-    outputs = {name: process.communicate(timeout=600)[0] for name, process in processes.items()}
+    try:
+        # generous: a slow CI machine takes several minutes for the two queued runs
+        outputs = {name: process.communicate(timeout=1800)[0] for name, process in processes.items()}
+    finally:
+        # never leave a run behind holding the DuckDB file for the tests after this one
+        for process in processes.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
     for name, process in processes.items():
         assert process.returncode == 0, f"{name} failed:\n{outputs[name][-4000:]}"
     assert "Conflicting lock" not in "".join(outputs.values())

@@ -110,10 +110,17 @@ def test_ndjson_exports_one_run_for_both_days(warehouse_path, dagster_instance, 
 
     # every dbt test ran as an asset check, and passed; the quarantine's warns: the row without visitor key
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
-    dbt_checks = [e for name, e in evaluations.items() if not name.startswith("raw_events_") and name != "events_quarantine_rows"]
+    warns = ("events_quarantine_rows", "purchases_without_revenue")
+    dbt_checks = [e for name, e in evaluations.items() if not name.startswith("raw_events_") and name not in warns]
     assert len(dbt_checks) > 40 and all(e.passed for e in dbt_checks)
     quarantine = evaluations["events_quarantine_rows"]
     assert (quarantine.passed, quarantine.metadata["dagster_dbt/failed_row_count"].value) == (False, 1)
+    # the crafted purchases carry no value: each one counts as a purchase without revenue (a warn)
+    purchases = [r for r in crafted.crafted_rows() if r["event_name"] == "purchase" and "value" not in (r["parameters"] or "")]
+    without_revenue = evaluations["purchases_without_revenue"]
+    assert len(purchases) == 2
+    assert (without_revenue.passed, without_revenue.severity, without_revenue.metadata["dagster_dbt/failed_row_count"].value) == (
+        False, dg.AssetCheckSeverity.WARN, len(purchases))
     assert "assert_positive_session_duration" in evaluations
     # a test between the partitioned and the full-history half is a check too, on the model it is defined on
     relationships = evaluations["relationships_sessions_session_id__session_id__ref_events_sessionated_"]
