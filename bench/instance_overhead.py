@@ -74,11 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         home.mkdir()
         shutil.copy(config, home / "dagster.yaml")
     try:
-        from measure_dagster.assets.dbt_models import full_history_selection
+        from measure_dagster.defs.dbt.assets import full_history_selection
 
         dbt = [str(BIN / "dbt"), "build", "--profiles-dir", ".", "--target", "local"]
         plain = [[*dbt, "--event-time-start", args.first_day, "--event-time-end", end, "--select", "tag:partitioned"],
-                 [*dbt, "--select", *full_history_selection().split()]]
+                 [*dbt, "--select", *full_history_selection(REPO / "dbt_project" / "target" / "manifest.json").split()]]
         # the raw events and every model once (parse state, tables), through Dagster on SQLite
         home, _, extra = homes["dagster_sqlite"]
         _timed([str(BIN / "measure-dagster"), "materialize", "--start", args.first_day, "--end", last], {**env, "DAGSTER_HOME": str(home)})

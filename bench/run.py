@@ -144,7 +144,7 @@ def row_counts(schema_of: dict[str, str]) -> dict[str, int]:
 def partitioned_model_keys() -> list[str]:
     """The partitioned dbt models as Dagster asset keys, from the manifest `run` just parsed,
     by the translator's own rules (so the backfill follows the project)."""
-    from measure_dagster.translator import is_partitioned, layer_of
+    from measure_dagster.defs.dbt.translator import is_partitioned, layer_of
 
     nodes = json.loads((DBT_PROJECT / "target" / "manifest.json").read_text())["nodes"].values()
     return sorted(f"{layer_of(node)}/{node['name']}" for node in nodes
