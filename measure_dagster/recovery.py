@@ -17,8 +17,6 @@ import os
 from datetime import datetime, timezone
 
 import dagster as dg
-from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
-
 
 def _process_start_time(pid: int) -> float | None:
     """Start of process `pid` (epoch seconds), None when there is no such process."""
@@ -51,7 +49,7 @@ def _run_process(instance: dg.DagsterInstance, run_id: str) -> tuple[int, float]
 def release_runs_of_dead_processes(instance: dg.DagsterInstance) -> list[str]:
     """Mark failed the STARTED runs whose process is gone, free their pool slots; their ids."""
     released = []
-    for run in instance.get_runs(filters=RunsFilter(statuses=[DagsterRunStatus.STARTED])):
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
         process = _run_process(instance, run.run_id)
         if process is None:
             continue

@@ -6,7 +6,9 @@ from datetime import date, datetime
 
 import dagster as dg
 from dagster_gcp import BigQueryResource
+from pydantic import Field
 
+from measure_dagster import settings
 from measure_dagster.defs.resources.warehouse import DuckDBWarehouse
 from measure_dagster.raw import bigquery as raw_bigquery
 
@@ -58,7 +60,7 @@ class BigQueryRawEventStats(RawEventStats):
 
     bigquery: BigQueryResource
     table_ref: str
-    partitions_start: str
+    partitions_start: str = Field(default=settings.SAMPLE_START, description="The first partition day (the newest event is looked for from there when the last week is empty).")
 
     def newest_event_timestamp(self) -> datetime | None:
         with self.bigquery.get_client() as client:

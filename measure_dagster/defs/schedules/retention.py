@@ -26,13 +26,11 @@ def retention_days() -> int:
 
 def runs_holding_latest_asset_events(instance: dg.DagsterInstance) -> set[str]:
     """Run ids of the latest materialization/observation of every asset (partition)."""
-    from dagster._core.events import DagsterEventType
-
     keep: set[str] = set()
     for key in instance.get_asset_keys():
-        for event_type in (DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_OBSERVATION):
+        for event_type in (dg.DagsterEventType.ASSET_MATERIALIZATION, dg.DagsterEventType.ASSET_OBSERVATION):
             storage_ids = list(instance.event_log_storage.get_latest_storage_id_by_partition(key, event_type).values())
-            fetch = instance.fetch_materializations if event_type == DagsterEventType.ASSET_MATERIALIZATION else instance.fetch_observations
+            fetch = instance.fetch_materializations if event_type == dg.DagsterEventType.ASSET_MATERIALIZATION else instance.fetch_observations
             for start in range(0, len(storage_ids), 500):
                 records = fetch(dg.AssetRecordsFilter(asset_key=key, storage_ids=storage_ids[start:start + 500]), limit=500).records
                 keep.update(record.run_id for record in records)
