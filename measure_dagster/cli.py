@@ -128,9 +128,9 @@ def materialize(start: date | None, end: date | None, only_raw_events: bool = Fa
     )
     from dagster._core.utils import make_new_run_id
 
+    from measure_dagster.definitions import build_defs
     from measure_dagster.defs.dbt.assets import dbt_model_keys
     from measure_dagster.defs.schedules.jobs import measure_daily_job
-    from measure_dagster.definitions import build_defs
     from measure_dagster.instance import default_dagster_home
     from measure_dagster.keys import RAW_EVENTS_KEY
     from measure_dagster.recovery import release_runs_of_dead_processes

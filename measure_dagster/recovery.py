@@ -14,9 +14,10 @@ In the UI the same is "Terminate" / "Mark as failed" on the run.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
+
 
 def _process_start_time(pid: int) -> float | None:
     """Start of process `pid` (epoch seconds), None when there is no such process."""
@@ -61,7 +62,7 @@ def release_runs_of_dead_processes(instance: dg.DagsterInstance) -> list[str]:
         instance.report_run_failed(
             run,
             f"The process of this run (pid {pid}) is gone, killed without reporting the end of the run; "
-            f"marked failed at {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC so that its pool slots are released.",
+            f"marked failed at {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC so that its pool slots are released.",
         )
         if instance.event_log_storage.supports_global_concurrency_limits:
             instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)

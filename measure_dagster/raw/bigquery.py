@@ -9,7 +9,7 @@ parameters, so BigQuery prunes to the partitions of the window (bytes billed: th
 column of those days only), and a table with require_partition_filter accepts the queries.
 """
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from google.cloud import bigquery
 
@@ -27,11 +27,11 @@ def quoted_table(client: bigquery.Client, table_ref: str) -> str:
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _midnight_utc(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def _timestamp_parameters(**values: datetime) -> bigquery.QueryJobConfig:
@@ -44,7 +44,7 @@ def newest_event_timestamp(client: bigquery.Client, table_ref: str, *, since: da
     """The newest event's `timestamp` (timezone-aware UTC), or None when the table has no event
     since `since` (default: NEWEST_EVENT_LOOKBACK before now; a naive datetime means UTC).
     Only the partitions from `since` on are read."""
-    since = since or datetime.now(timezone.utc) - NEWEST_EVENT_LOOKBACK
+    since = since or datetime.now(UTC) - NEWEST_EVENT_LOOKBACK
     sql = f"select max(timestamp) as newest from {quoted_table(client, table_ref)} where timestamp >= @since"
     rows = list(client.query_and_wait(sql, job_config=_timestamp_parameters(since=since)))
     newest = rows[0]["newest"] if rows else None

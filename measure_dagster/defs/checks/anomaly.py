@@ -282,7 +282,7 @@ class TrafficProfileReader(TrafficProfileRows):
         with self.warehouse.connect(read_only=True) as con:
             cursor = con.execute(sql)
             names = [column[0] for column in cursor.description]
-            return [dict(zip(names, row)) for row in cursor.fetchall()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def read_tables(reader, manifest_path: Path, first: date, last: date) -> tuple[dict[date, dict], dict[tuple[date, int], float]]:

@@ -16,7 +16,7 @@ The thresholds are check config: the launchpad shows them and a run can set its 
 """
 
 import functools
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 from pydantic import Field
@@ -67,7 +67,7 @@ def volume_days(context: dg.AssetCheckExecutionContext, today: date | None = Non
         keys = context.partition_key_range
         first, last = date.fromisoformat(keys.start), date.fromisoformat(keys.end)
         return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     return [today - timedelta(days=1)]
 
 
@@ -89,11 +89,12 @@ def build_raw_event_checks(settings: MeasureSettings) -> tuple[dg.AssetChecksDef
         if newest is None:
             return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN,
                                        description="raw events are empty", metadata={"max_age_hours": max_age_hours})
-        age_hours = (datetime.now(timezone.utc).replace(tzinfo=None) - newest).total_seconds() / 3600
+        age_hours = (datetime.now(UTC).replace(tzinfo=None) - newest).total_seconds() / 3600
         return dg.AssetCheckResult(
             passed=age_hours <= max_age_hours,
             severity=dg.AssetCheckSeverity.WARN,
-            metadata={"newest_event": newest.isoformat(sep=" "), "age_hours": round(age_hours, 2), "max_age_hours": max_age_hours},
+            metadata={"newest_event": newest.isoformat(sep=" "), "age_hours": round(age_hours, 2),
+                      "max_age_hours": max_age_hours},
         )
 
     @dg.asset_check(
@@ -104,7 +105,8 @@ def build_raw_event_checks(settings: MeasureSettings) -> tuple[dg.AssetChecksDef
         description="The run's days (without partitions: yesterday, the last complete UTC day) have at least "
         "min_ratio (config; default MEASURE_RAW_MIN_VOLUME_RATIO, else 0.5) of the trailing-week average of events.",
     )
-    def raw_events_volume(context: dg.AssetCheckExecutionContext, config: VolumeConfig, raw_event_stats: RawEventStats) -> dg.AssetCheckResult:
+    def raw_events_volume(context: dg.AssetCheckExecutionContext, config: VolumeConfig,
+                          raw_event_stats: RawEventStats) -> dg.AssetCheckResult:
         min_ratio = config.min_ratio
         days = volume_days(context)
         # one read for the days and the week before the first of them

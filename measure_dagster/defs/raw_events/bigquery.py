@@ -19,7 +19,7 @@ defs/resources) run exactly the same SQL.
 """
 
 import functools
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 from dagster_gcp import BigQueryResource
@@ -41,7 +41,7 @@ def _observed_days(context: dg.AssetExecutionContext, partitions_start: str) -> 
         window = context.partition_time_window
         return window.start.date(), window.end.date()
     # the latest partition is yesterday's (today is not over)
-    end = datetime.now(timezone.utc).date()
+    end = datetime.now(UTC).date()
     first = date.fromisoformat(partitions_start)
     return max(first, end - timedelta(days=DAYS_OBSERVED_WITHOUT_PARTITION)), end
 

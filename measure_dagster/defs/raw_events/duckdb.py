@@ -65,7 +65,8 @@ def build_raw_events_asset(settings: MeasureSettings) -> dg.AssetsDefinition:
             )
         ],
     )
-    def raw_events(context: dg.AssetExecutionContext, config: RawEventsConfig, warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
+    def raw_events(context: dg.AssetExecutionContext, config: RawEventsConfig,
+                   warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
         window = context.partition_time_window
         start, end = window.start.replace(tzinfo=None), window.end.replace(tzinfo=None)
         source = env_settings.events_path()

@@ -60,7 +60,10 @@ class BigQueryRawEventStats(RawEventStats):
 
     bigquery: BigQueryResource
     table_ref: str
-    partitions_start: str = Field(default=settings.SAMPLE_START, description="The first partition day (the newest event is looked for from there when the last week is empty).")
+    partitions_start: str = Field(
+        default=settings.SAMPLE_START,
+        description="The first partition day: the newest event is looked for from there when the last week is empty.",
+    )
 
     def newest_event_timestamp(self) -> datetime | None:
         with self.bigquery.get_client() as client:
