@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
+import sysconfig
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from measure_dagster.defs.resources.dbt_overrides import DbtCliResourceWithoutStartupCosts
 from measure_dagster.settings import DBT_PROJECT_DIR, MeasureSettings
+
+
+def dbt_executable() -> str:
+    """The dbt of this environment (.venv/bin/dbt), so PATH need not include the venv: next to the
+    interpreter, else in the environment's scripts folder."""
+    for folder in (Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))):
+        if (folder / "dbt").exists():
+            return str(folder / "dbt")
+    return "dbt"
 
 
 @contextmanager
@@ -30,10 +43,14 @@ def environment_with(values: dict[str, str]) -> Iterator[None]:
 
 @functools.cache
 def dbt_project(settings: MeasureSettings) -> DbtProject:
-    """The DbtProject of the settings' target. `dagster dev` re-parses the project when the code
-    location loads (prepare_if_dev does nothing elsewhere: `make manifest` prepares it), with the
-    profile variables the dbt runs will see, so that dbt's partial parsing holds for them."""
+    """The DbtProject of the settings' target. Under `dagster dev` / `dg` the project is re-parsed
+    when the code location loads (elsewhere `make manifest` prepares it), as DbtProject.prepare_if_dev
+    does, but with this environment's dbt (PATH need not hold it) and the profile variables the
+    dbt runs will see, so that dbt's partial parsing holds for them."""
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=settings.target)
-    with environment_with(settings.dbt_environment()):
-        project.prepare_if_dev()
+    if project.preparer.using_dagster_dev():
+        dbt = DbtCliResourceWithoutStartupCosts(project_dir=project, dbt_executable=dbt_executable(),
+                                                load_adapter_in_process=False)
+        with environment_with(settings.dbt_environment()):
+            dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return project

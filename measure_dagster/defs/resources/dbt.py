@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from pydantic import Field
@@ -11,7 +10,7 @@ from pydantic import Field
 from measure_dagster import settings
 from measure_dagster.artifacts import prune_dbt_artifacts
 from measure_dagster.defs.resources.dbt_overrides import DbtCliResourceWithoutStartupCosts
-from measure_dagster.project import environment_with
+from measure_dagster.project import dbt_executable, environment_with  # noqa: F401 (dbt_executable: re-exported)
 
 RUN_ID_VARIABLE = "MEASURE_DAGSTER_RUN_ID"
 
@@ -56,9 +55,3 @@ def dbt_run_environment(context, target: str | None) -> dict[str, str]:
     if (target or settings.LOCAL_TARGET) != settings.LOCAL_TARGET:
         env.update(settings.bigquery_job_limit_env(window_days(context)))
     return env
-
-
-def dbt_executable() -> str:
-    # the dbt next to this interpreter (.venv/bin/dbt), so PATH need not include the venv
-    candidate = Path(sys.executable).with_name("dbt")
-    return str(candidate) if candidate.exists() else "dbt"
