@@ -1,7 +1,5 @@
 """raw/events: loaded into DuckDB locally (duckdb.py), observed on BigQuery (bigquery.py)."""
 
-import warnings
-
 import dagster as dg
 
 from measure_dagster.defs.raw_events.bigquery import build_raw_events_bigquery
@@ -15,8 +13,4 @@ def raw_events_asset(settings: MeasureSettings) -> dg.AssetsDefinition:
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    # Dagster's loader silences its beta warnings; the single-run backfill policy of raw/events
-    # is one, and `measure-dagster materialize --verbose` shows library warnings as they are.
-    with warnings.catch_warnings():
-        warnings.simplefilter("default", dg.BetaWarning)
-        return dg.Definitions(assets=[raw_events_asset(active_settings())])
+    return dg.Definitions(assets=[raw_events_asset(active_settings())])
