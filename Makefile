@@ -1,6 +1,6 @@
 # make dev   install, prepare the dbt manifest, materialize the sample (once), start the Dagster UI
 # make run   install and materialize the whole graph on the embedded DuckDB
-# make test  install and run the whole test suite
+# make test  install, lint and run the whole test suite (make lint: ruff and sqlfluff alone)
 # make bench benchmarks (bench/; options: make bench BENCH_ARGS="--events 1000000 --repeat 1"; make bench-quick: minutes)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -27,7 +27,7 @@ PORT ?= 3000
 # the run links `measure-dagster materialize` prints
 export MEASURE_UI_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: help install manifest sample dev run test browser bq-emulator googlesql-analyzer bench bench-quick bigquery-bytes clean screenshots postgres postgres-install postgres-stop test-postgres bench-disk bench-instance
+.PHONY: help install manifest sample dev run lint test browser bq-emulator googlesql-analyzer bench bench-quick bigquery-bytes clean screenshots postgres postgres-install postgres-stop test-postgres bench-disk bench-instance
 
 help:
 	@sed -n 's/^# //p' Makefile | head -4
@@ -72,7 +72,13 @@ bq-emulator:
 googlesql-analyzer: install
 	@bash scripts/googlesql_analyzer.sh install
 
-test: manifest browser bq-emulator googlesql-analyzer postgres-install
+# ruff over the Python (pyproject.toml [tool.ruff]; `ruff format` is not applied: check only),
+# sqlfluff over the dbt models (dbt_project/.sqlfluff)
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/sqlfluff lint dbt_project
+
+test: lint manifest browser bq-emulator googlesql-analyzer postgres-install
 	$(BIN)/pytest
 
 bench: manifest

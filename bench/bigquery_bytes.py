@@ -79,7 +79,7 @@ def column_bytes(con, schema: str, table: str) -> tuple[dict[str, float], int]:
     sums = ", ".join(f'sum({_bytes_expression(chr(34) + name + chr(34), type_)})' for name, type_ in columns)
     row = con.execute(f"select count(*), {sums} from {quoted}").fetchone()
     rows = row[0] or 0
-    return {name: (total or 0) / max(rows, 1) for (name, _), total in zip(columns, row[1:])}, rows
+    return {name: (total or 0) / max(rows, 1) for (name, _), total in zip(columns, row[1:], strict=True)}, rows
 
 
 def _sizes_or_empty(con, relation: tuple[str, str]) -> tuple[dict[str, float], int]:

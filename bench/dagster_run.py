@@ -17,9 +17,9 @@ t_import = time.perf_counter()
 import dagster as dg  # noqa: E402
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG  # noqa: E402
 
-from measure_dagster.assets.raw_events import RAW_EVENTS_KEY  # noqa: E402
 from measure_dagster.definitions import defs  # noqa: E402
-from measure_dagster.jobs import measure_daily_job  # noqa: E402
+from measure_dagster.defs.schedules.jobs import measure_daily_job  # noqa: E402
+from measure_dagster.keys import RAW_EVENTS_KEY  # noqa: E402
 
 import_seconds = time.perf_counter() - t_import
 

@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         duckdb_bytes = sum(p.stat().st_size for p in (duckdb_path, duckdb_path.with_name("measure.duckdb.wal")) if p.exists())
         row = {"rewrite": rewrite, "duckdb_mib": _mib(duckdb_bytes), "target_mib": _mib(directory_bytes(target)),
                "invocation_folders": len(invocation_folders(target)), "run_seconds": round(seconds, 1)}
-        print(f"{row['rewrite']:>8} {row['duckdb_mib']:>12} {row['target_mib']:>12} {row['invocation_folders']:>8} {row['run_seconds']:>8}", flush=True)
+        print(f"{row['rewrite']:>8} {row['duckdb_mib']:>12} {row['target_mib']:>12} {row['invocation_folders']:>8} "
+              f"{row['run_seconds']:>8}", flush=True)
         return row
 
     print(f"{'rewrite':>8} {'duckdb MiB':>12} {'target MiB':>12} {'folders':>8} {'run s':>8}", flush=True)

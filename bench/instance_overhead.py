@@ -43,7 +43,8 @@ def _event_count(home: Path, env: dict) -> int:
     code = ("import dagster as dg; from dagster._core.instance.ref import InstanceRef; import sys;"
             "i = dg.DagsterInstance.from_ref(InstanceRef.from_dir(sys.argv[1]));"
             "r = i.get_runs(limit=1)[0]; print(len(i.all_logs(r.run_id)))")
-    out = subprocess.run([sys.executable, "-W", "ignore", "-c", code, str(home)], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", code, str(home)], env=env, capture_output=True, text=True,
+                         check=True)
     return int(out.stdout.strip().splitlines()[-1])
 
 
@@ -74,21 +75,22 @@ def main(argv: list[str] | None = None) -> int:
         home.mkdir()
         shutil.copy(config, home / "dagster.yaml")
     try:
-        from measure_dagster.assets.dbt_models import full_history_selection
+        from measure_dagster.defs.dbt.assets import full_history_selection
 
         dbt = [str(BIN / "dbt"), "build", "--profiles-dir", ".", "--target", "local"]
         plain = [[*dbt, "--event-time-start", args.first_day, "--event-time-end", end, "--select", "tag:partitioned"],
-                 [*dbt, "--select", *full_history_selection().split()]]
+                 [*dbt, "--select", *full_history_selection(REPO / "dbt_project" / "target" / "manifest.json").split()]]
         # the raw events and every model once (parse state, tables), through Dagster on SQLite
         home, _, extra = homes["dagster_sqlite"]
-        _timed([str(BIN / "measure-dagster"), "materialize", "--start", args.first_day, "--end", last], {**env, "DAGSTER_HOME": str(home)})
+        materialize = [str(BIN / "measure-dagster"), "materialize", "--start", args.first_day, "--end", last]
+        _timed(materialize, {**env, "DAGSTER_HOME": str(home)})
         times: dict[str, list[float]] = {"dbt_plain": [], "dagster_sqlite": [], "dagster_postgres": []}
         events: dict[str, int] = {}
         for _ in range(args.repeat):
             times["dbt_plain"].append(sum(_timed(command, env, cwd=REPO / "dbt_project") for command in plain))
             for name, (home, _, extra) in homes.items():
                 run_env = {**env, "DAGSTER_HOME": str(home), **extra}
-                times[name].append(_timed([str(BIN / "measure-dagster"), "materialize", "--start", args.first_day, "--end", last], run_env))
+                times[name].append(_timed(materialize, run_env))
                 events[name] = _event_count(home, run_env)
             print({name: round(values[-1], 1) for name, values in times.items()}, flush=True)
         best = {name: round(min(values), 1) for name, values in times.items()}

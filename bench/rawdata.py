@@ -49,7 +49,8 @@ def raw_file(events: int, days: int, start: date, seed: int = SEED, workers: int
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     bounds = [start + timedelta(days=round(i * days / workers)) for i in range(workers + 1)]
-    jobs = [(bounds[i].isoformat(), bounds[i + 1].isoformat(), per_day, seed, str(tmp)) for i in range(workers) if bounds[i] < bounds[i + 1]]
+    jobs = [(bounds[i].isoformat(), bounds[i + 1].isoformat(), per_day, seed, str(tmp))
+            for i in range(workers) if bounds[i] < bounds[i + 1]]
     with mp.get_context("fork").Pool(len(jobs)) as pool:
         pool.map(_chunk, jobs)
     partial = path.with_suffix(".partial")

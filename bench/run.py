@@ -41,7 +41,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psutil
@@ -144,7 +144,7 @@ def row_counts(schema_of: dict[str, str]) -> dict[str, int]:
 def partitioned_model_keys() -> list[str]:
     """The partitioned dbt models as Dagster asset keys, from the manifest `run` just parsed,
     by the translator's own rules (so the backfill follows the project)."""
-    from measure_dagster.translator import is_partitioned, layer_of
+    from measure_dagster.defs.dbt.translator import is_partitioned, layer_of
 
     nodes = json.loads((DBT_PROJECT / "target" / "manifest.json").read_text())["nodes"].values()
     return sorted(f"{layer_of(node)}/{node['name']}" for node in nodes
@@ -196,7 +196,7 @@ class Bench:
         self.history_days = history_days
         self.per_day = max(1, round(events / days))
         self.only = only
-        yesterday = datetime.now(timezone.utc).date() - timedelta(days=1)
+        yesterday = datetime.now(UTC).date() - timedelta(days=1)
         self.first = yesterday - timedelta(days=days - 1)
         self.last = yesterday
         self.end_exclusive = yesterday + timedelta(days=1)
@@ -407,7 +407,7 @@ def _ratio_line(name: str, value: float | None, target: str, met: bool | None, d
 def load_line(lt: dict) -> str:
     if not lt.get("runs"):
         return "Code-location load time: not measured in this run (--skip-load-time)."
-    runs = ", ".join("%.2f" % t for t in lt["runs"])
+    runs = ", ".join(f"{t:.2f}" for t in lt["runs"])
     met = "met" if lt["median_seconds"] < 3 else "missed"
     return (f"Code-location load (`python -c \"import measure_dagster.definitions\"`, fresh process, prepared manifest): "
             f"median {lt['median_seconds']:.2f} s of {runs} s — target < 3 s: **{met}**. The same process importing only "
@@ -429,8 +429,8 @@ def render(report: dict) -> str:
     ]
     for result in report["results"]:
         b = result["best"]
-        s = lambda name: b[name]["seconds"]  # noqa: E731
-        gen_text = "cached" if result["generation_cached"] else "generated in %.0f s" % result["generation_seconds"]
+        s = lambda name, b=b: b[name]["seconds"]  # noqa: E731
+        gen_text = "cached" if result["generation_cached"] else f"generated in {result['generation_seconds']:.0f} s"
         lines += [f"### N = {result['events']:,} events ({result['raw_rows']:,} raw rows with ~1 % duplicates), "
                   f"{result['days']} days {result['first']} .. {result['last']}, repeat {result['repeat']}",
                   "",
@@ -440,11 +440,11 @@ def render(report: dict) -> str:
                   "| measurement | seconds (min) | all repetitions | peak RSS, process tree | dbt invocations |",
                   "|---|---|---|---|---|"]
         for name, samples in result["samples"].items():
-            every = ", ".join("%.1f" % x["seconds"] for x in samples)
+            every = ", ".join(f"{x['seconds']:.1f}" for x in samples)
             lines.append(f"| {name} | {s(name):.1f} | {every} | "
                          f"{max(x.get('peak_tree_rss', 0) for x in samples) / GIB:.2f} GiB | "
                          f"{b[name].get('dbt_invocations', '-')} |")
-        have = lambda *names: all(n in b for n in names)  # noqa: E731
+        have = lambda *names, b=b: all(n in b for n in names)  # noqa: E731
         full = b.get("dagster_full", {})
         peak = max(x.get("peak_tree_rss", 0) for samples in result["samples"].values() for x in samples)
         steps = full.get("step_seconds", {})
@@ -559,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
     events = [int(x.replace("_", "")) for x in args.events.split(",") if x]
     t0 = time.perf_counter()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    report = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    report = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
               "command": " ".join([".venv/bin/python -m bench.run", *(argv if argv is not None else sys.argv[1:])]),
               "machine": machine(), "results": []}
     log(f"code-location load time ({report['machine']['nproc']} CPUs, load {os.getloadavg()[0]:.1f})")

@@ -108,7 +108,8 @@ def prune_dbt_artifacts(target_dir: Path | None = None, *, keep: int | None = No
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Prune dagster-dbt's invocation folders in dbt_project/target/.")
     parser.add_argument("--target-dir", type=Path, default=DBT_PROJECT_DIR / "target")
-    parser.add_argument("--keep", type=int, default=None, help=f"newest folders kept (default MEASURE_DBT_ARTIFACTS_KEEP or {DEFAULT_KEEP})")
+    parser.add_argument("--keep", type=int, default=None,
+                        help=f"newest folders kept (default MEASURE_DBT_ARTIFACTS_KEEP or {DEFAULT_KEEP})")
     parser.add_argument("--keep-days", type=int, default=None, help="folders younger than this many days kept too")
     parser.add_argument("--dry-run", action="store_true")
     args = parser.parse_args(argv)

@@ -128,14 +128,11 @@ def materialize(start: date | None, end: date | None, only_raw_events: bool = Fa
     )
     from dagster._core.utils import make_new_run_id
 
-    from measure_dagster.assets.dbt_models import (
-        dbt_full_history_models,
-        dbt_partitioned_models,
-    )
-    from measure_dagster.assets.raw_events import RAW_EVENTS_KEY
-    from measure_dagster.definitions import defs
+    from measure_dagster.definitions import build_defs
+    from measure_dagster.defs.dbt.assets import dbt_model_keys
+    from measure_dagster.defs.schedules.jobs import measure_daily_job
     from measure_dagster.instance import default_dagster_home
-    from measure_dagster.jobs import measure_daily_job
+    from measure_dagster.keys import RAW_EVENTS_KEY
     from measure_dagster.recovery import release_runs_of_dead_processes
     from measure_dagster.run_report import RunReport
 
@@ -143,6 +140,8 @@ def materialize(start: date | None, end: date | None, only_raw_events: bool = Fa
     if "DAGSTER_HOME" not in os.environ:
         os.environ["DAGSTER_HOME"] = str(default_dagster_home())  # MEASURE_DAGSTER_INSTANCE
     os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
+    measure_settings = settings.MeasureSettings.from_env()
+    defs = build_defs(measure_settings)
     job = defs.resolve_job_def(measure_daily_job.name)
     what = "raw events" if only_raw_events else "raw events and every dbt model"
     with dg.DagsterInstance.get() as instance:
@@ -157,7 +156,7 @@ def materialize(start: date | None, end: date | None, only_raw_events: bool = Fa
         # a run killed with its process still holds the duckdb pool's slot: this run would wait forever
         for run_id in release_runs_of_dead_processes(instance):
             print(f"measure-dagster: run {run_id} was killed with its process; marked failed, its pool slot released", flush=True)
-        dbt_models = set() if only_raw_events else set(dbt_partitioned_models.keys) | set(dbt_full_history_models.keys)
+        dbt_models = set() if only_raw_events else dbt_model_keys(measure_settings)
         run_id = make_new_run_id()
         started_at = datetime.now(UTC)
         is_terminal = sys.stdout.isatty() and os.environ.get("TERM") != "dumb"

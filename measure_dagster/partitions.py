@@ -1,12 +1,17 @@
-"""The one partitioning scheme: UTC days, from MEASURE_PARTITIONS_START to yesterday."""
+"""The one partitioning scheme: UTC days, from the first partition day (settings) to yesterday."""
+
+import functools
 
 import dagster as dg
 
-from measure_dagster import settings
 
-daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=settings.partitions_start(),
-    timezone="UTC",
-    # the partition of a day exists once the day is over: yesterday is the latest one
-    end_offset=0,
-)
+@functools.cache
+def daily_partitions(start_date: str) -> dg.DailyPartitionsDefinition:
+    """The daily partitions from `start_date` (MeasureSettings.partitions_start); one object per
+    start, shared by every asset of a code location."""
+    return dg.DailyPartitionsDefinition(
+        start_date=start_date,
+        timezone="UTC",
+        # the partition of a day exists once the day is over: yesterday is the latest one
+        end_offset=0,
+    )

@@ -14,10 +14,9 @@ In the UI the same is "Terminate" / "Mark as failed" on the run.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
-from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
 
 
 def _process_start_time(pid: int) -> float | None:
@@ -51,7 +50,7 @@ def _run_process(instance: dg.DagsterInstance, run_id: str) -> tuple[int, float]
 def release_runs_of_dead_processes(instance: dg.DagsterInstance) -> list[str]:
     """Mark failed the STARTED runs whose process is gone, free their pool slots; their ids."""
     released = []
-    for run in instance.get_runs(filters=RunsFilter(statuses=[DagsterRunStatus.STARTED])):
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
         process = _run_process(instance, run.run_id)
         if process is None:
             continue
@@ -63,7 +62,7 @@ def release_runs_of_dead_processes(instance: dg.DagsterInstance) -> list[str]:
         instance.report_run_failed(
             run,
             f"The process of this run (pid {pid}) is gone, killed without reporting the end of the run; "
-            f"marked failed at {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC so that its pool slots are released.",
+            f"marked failed at {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC so that its pool slots are released.",
         )
         if instance.event_log_storage.supports_global_concurrency_limits:
             instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)

@@ -112,11 +112,13 @@ class RunReport:
             self._clear_bar()
             self._draw_bar()
         elif kind == dg.DagsterEventType.STEP_SUCCESS:
-            self.line(f"step {event.step_key:<{self.name_width + 5}} succeeded  {_seconds(event.event_specific_data.duration_ms / 1000)}")
+            seconds = _seconds(event.event_specific_data.duration_ms / 1000)
+            self.line(f"step {event.step_key:<{self.name_width + 5}} succeeded  {seconds}")
         elif kind == dg.DagsterEventType.STEP_FAILURE:
             error = event.event_specific_data.error
             reason = error.message.strip().splitlines()[0] if error is not None else "no error recorded"
-            self.line(f"step {event.step_key:<{self.name_width + 5}} FAILED     {reason.removeprefix('dagster._core.definitions.events.Failure: ')}")
+            reason = reason.removeprefix("dagster._core.definitions.events.Failure: ")
+            self.line(f"step {event.step_key:<{self.name_width + 5}} FAILED     {reason}")
         elif kind == dg.DagsterEventType.STEP_SKIPPED:
             self.line(f"step {event.step_key:<{self.name_width + 5}} skipped    (an upstream step failed)")
         elif kind == dg.DagsterEventType.ASSET_MATERIALIZATION:
@@ -141,7 +143,8 @@ class RunReport:
             counter = f"[{len(self.models_done):>2}/{len(self.dbt_model_keys)}]"
         rows_text = f"{rows:>10,} row{'s' if rows != 1 else ' '}" if isinstance(rows, int) else " " * 15
         seconds_text = f"  {_seconds(seconds):>8}" if isinstance(seconds, (int, float)) else " " * 10
-        partitions = f"  ({self.partition_count} partitions)" if materialization.partition is not None and self.partition_count > 1 else ""
+        several = materialization.partition is not None and self.partition_count > 1
+        partitions = f"  ({self.partition_count} partitions)" if several else ""
         self.line(f"  {counter} {key.to_user_string():<{self.name_width}} {status:<8} {rows_text}{seconds_text}{partitions}")
 
     def _checked(self, evaluation: dg.AssetCheckEvaluation) -> None:
@@ -150,7 +153,8 @@ class RunReport:
             return
         warned = evaluation.severity == dg.AssetCheckSeverity.WARN
         self.checks["warned" if warned else "failed"] += 1
-        self.line(f"  {'warn ' if warned else 'FAIL '}  check {evaluation.asset_check_key.to_user_string()}: {check_reason(evaluation)}")
+        check = evaluation.asset_check_key.to_user_string()
+        self.line(f"  {'warn ' if warned else 'FAIL '}  check {check}: {check_reason(evaluation)}")
 
     def summary(self, run_id: str, success: bool, ui_url: str, started_at: datetime) -> list[str]:
         elapsed = time.monotonic() - self.started

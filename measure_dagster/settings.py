@@ -18,7 +18,16 @@
 | MEASURE_BQ_RAW_PROJECT        | MEASURE_BQ_PROJECT               | project of the collector's table            |
 | MEASURE_BQ_RAW_DATASET        | measure_js                       | dataset of the collector's table `events`   |
 | MEASURE_BQ_GCP_CREDENTIALS    | (unset: application default)     | base64 service-account key, for Dagster     |
-| MEASURE_BQ_OBSERVE_DAYS       | 3                                | complete days the hourly observation of raw/events reads (schedules.py) |
+| MEASURE_BQ_OBSERVE_DAYS       | 3                                | complete days the hourly observation of raw/events reads (defs/schedules) |
+| MEASURE_BQ_DATASET            | analytics_dev (dev), analytics   | dataset of our models (dbt's profiles.yml)  |
+| MEASURE_BQ_KEYFILE            | (unset)                          | dbt's service-account key file; also Dagster's credentials when MEASURE_BQ_GCP_CREDENTIALS is unset |
+| MEASURE_BQ_METHOD             | service-account                  | dbt's BigQuery auth method (profiles.yml)   |
+| MEASURE_RAW_MAX_AGE_HOURS     | 26                               | raw_events_freshness: default of its check config `max_age_hours` |
+| MEASURE_RAW_MIN_VOLUME_RATIO  | 0.5                              | raw_events_volume: default of its check config `min_ratio` |
+| MEASURE_ANOMALY_*             | see defs/checks/anomaly.py       | the anomaly checks' bands                   |
+| MEASURE_DBT_ARTIFACTS_KEEP    | see artifacts.py                 | dbt invocation folders kept in target/      |
+| MEASURE_DAGSTER_RUN_RETENTION_DAYS | see retention.py            | days of run history the instance keeps      |
+| MEASURE_DAGSTER_INSTANCE      | sqlite                           | the instance of the CLI: sqlite or postgres (instance.py) |
 | MEASURE_DAGSTER_RUN_ID        | (set by the dbt resource)        | the Dagster run, for dbt's job labels and run-results log |
 | MEASURE_UI_URL                | http://127.0.0.1:3000            | the Dagster UI, for run links of the CLI    |
 
@@ -28,12 +37,27 @@ the dbt resource passes them to dbt (MEASURE_BQ_WINDOW_*), profiles.yml reads th
 
 dbt's own BigQuery settings (method, key file, dataset, threads) are documented in
 dbt_project/profiles.yml and docs/production.md.
+
+Two kinds of setting:
+
+- What shapes the code location (target, DuckDB file, first partition, BigQuery project,
+  location and raw table, observed days) is read once, into the frozen MeasureSettings, when
+  the definitions are built (`MeasureSettings.from_env()`; definitions.build_defs takes one),
+  and validated there: a bad value fails the load, not the first run. Nothing is read or
+  written at import.
+- What a run reads when it starts (MEASURE_EVENTS_PATH, the sample volume, the lock timeout,
+  the BigQuery job limits of the run's window, the check thresholds as their config defaults)
+  is read then, by the functions below, as dbt reads profiles.yml when it starts.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -211,16 +235,81 @@ def validate_duckdb_memory_limit() -> None:
         raise ValueError(f"MEASURE_DUCKDB_MEMORY_LIMIT must be a size such as 3GB or 512MiB; got {value!r}")
 
 
-def export_for_dbt() -> None:
-    """dbt reads the same variables (profiles.yml); make the resolved values explicit for its subprocess."""
-    validate_bigquery_names()
-    validate_duckdb_memory_limit()
-    os.environ["MEASURE_TARGET"] = target()
-    os.environ["MEASURE_DUCKDB_PATH"] = str(duckdb_path())
-    if not is_local():
-        # bad or missing BigQuery settings fail the code location's load, not the first query
-        bigquery_location()
-        bigquery_job_limits()
-    # A test with several parents (relationships) runs in the invocation that can build all of
-    # them, not in the one building its first parent (dbt's default "eager" selection).
-    os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
+DEFAULT_OBSERVE_DAYS = 3
+
+
+def observe_days() -> int:
+    """MEASURE_BQ_OBSERVE_DAYS: complete days the hourly observation of raw/events reads."""
+    value = os.environ.get("MEASURE_BQ_OBSERVE_DAYS") or str(DEFAULT_OBSERVE_DAYS)
+    if not value.isdigit() or int(value) <= 0:
+        raise ValueError(f"MEASURE_BQ_OBSERVE_DAYS must be a positive whole number of days; got {value!r}")
+    return int(value)
+
+
+def float_env(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ValueError(f"{name} must be a number; got {value!r}") from None
+
+
+@dataclass(frozen=True)
+class MeasureSettings:
+    """What shapes the code location, resolved once (from_env) and passed to what needs it."""
+
+    target: str = LOCAL_TARGET
+    duckdb_path: Path = REPO_ROOT / "data" / "measure.duckdb"
+    partitions_start: str = SAMPLE_START
+    # BigQuery targets only (None locally)
+    bigquery_project: str | None = None
+    bigquery_location: str | None = None
+    raw_events_table_ref: str | None = None
+    observe_days: int = DEFAULT_OBSERVE_DAYS
+
+    @property
+    def is_local(self) -> bool:
+        return self.target == LOCAL_TARGET
+
+    @classmethod
+    def from_env(cls) -> MeasureSettings:
+        """The environment's settings, every one validated (a bad value names its variable)."""
+        validate_bigquery_names()
+        validate_duckdb_memory_limit()
+        current = target()
+        if current == LOCAL_TARGET:
+            return cls(target=current, duckdb_path=duckdb_path(), partitions_start=partitions_start())
+        bigquery_job_limits()  # bad limits fail the load, not the first query
+        return cls(
+            target=current,
+            duckdb_path=duckdb_path(),
+            partitions_start=partitions_start(),
+            bigquery_project=bigquery_project(),
+            bigquery_location=bigquery_location(),
+            raw_events_table_ref=raw_events_table_ref(),
+            observe_days=observe_days(),
+        )
+
+    def dbt_environment(self) -> dict[str, str]:
+        """The variables profiles.yml reads, as these settings resolved them: dbt's partial parsing
+        holds only for the profile it parsed with, the DuckDB path included."""
+        return {"MEASURE_TARGET": self.target, "MEASURE_DUCKDB_PATH": str(self.duckdb_path)}
+
+
+# The settings of the definitions being built: definitions.build_defs sets them around Dagster's
+# loading of defs/, whose @dg.definitions functions read them (they take no argument of ours).
+_active: ContextVar[MeasureSettings | None] = ContextVar("measure_settings", default=None)
+
+
+@contextmanager
+def using(measure_settings: MeasureSettings) -> Iterator[MeasureSettings]:
+    token = _active.set(measure_settings)
+    try:
+        yield measure_settings
+    finally:
+        _active.reset(token)
+
+
+def active_settings() -> MeasureSettings:
+    """The settings build_defs is loading with; outside it (`dg` loading defs/ alone), the environment's."""
+    return _active.get() or MeasureSettings.from_env()

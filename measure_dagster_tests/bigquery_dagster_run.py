@@ -21,8 +21,8 @@ def main(argv: list[str]) -> int:
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from measure_dagster import settings
-    from measure_dagster.assets.raw_events import RAW_EVENTS_KEY
     from measure_dagster.definitions import defs
+    from measure_dagster.keys import RAW_EVENTS_KEY
     from measure_dagster_tests.pipeline import run_days
 
     observe_first, observe_last, *partitions = argv

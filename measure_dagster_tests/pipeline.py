@@ -17,8 +17,8 @@ from dagster._core.storage.tags import (
 
 from measure_dagster import settings
 from measure_dagster.definitions import defs
-from measure_dagster.jobs import measure_daily_job
-from measure_dagster.resources import ProjectDbtCliResource
+from measure_dagster.defs.resources.dbt import ProjectDbtCliResource
+from measure_dagster.defs.schedules.jobs import measure_daily_job
 from measure_dagster.settings import DBT_PROJECT_DIR
 
 

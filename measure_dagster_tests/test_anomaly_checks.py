@@ -6,7 +6,7 @@ from datetime import date
 import dagster as dg
 import pytest
 
-from measure_dagster.anomaly_checks import (
+from measure_dagster.defs.checks.anomaly import (
     AnomalySettings,
     judge_share_jump,
     robust_band,

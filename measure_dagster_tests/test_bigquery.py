@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from measure_dagster.assets.raw_events import RAW_EVENTS_KEY
+from measure_dagster.keys import RAW_EVENTS_KEY
 from measure_dagster.settings import DBT_PROJECT_DIR, REPO_ROOT
 from measure_dagster_tests import bigquery_dialect
 from measure_dagster_tests import crafted_events as crafted

@@ -31,7 +31,7 @@ import duckdb
 import pytest
 
 from measure_dagster import settings
-from measure_dagster.checks import raw_events_volume
+from measure_dagster.defs.checks.raw_events import build_raw_event_checks
 from measure_dagster.raw import files
 from measure_dagster.settings import DBT_PROJECT_DIR, REPO_ROOT
 from measure_dagster_tests import crafted_events as crafted
@@ -49,6 +49,8 @@ from measure_dagster_tests.bigquery_offline import (
 from measure_dagster_tests.bigquery_offline import offline_environment as _environment
 from measure_dagster_tests.bigquery_offline import run_checked as _run
 from measure_dagster_tests.pipeline import assert_success, query, run_days
+
+_, raw_events_volume = build_raw_event_checks(settings.MeasureSettings())
 
 GIB = 2**30
 
@@ -110,8 +112,11 @@ def assert_volume_verdicts(raw_asset, resources: dict, today: date) -> None:
 
 
 def test_volume_check_judges_complete_days_on_duckdb(warehouse_path):
-    from measure_dagster.assets.raw_events import raw_events
-    from measure_dagster.resources import DuckDBWarehouse, RawEventStats
+    from measure_dagster.defs.raw_events.duckdb import build_raw_events_asset
+    from measure_dagster.defs.resources.raw_event_stats import DuckDBRawEventStats as RawEventStats
+    from measure_dagster.defs.resources.warehouse import DuckDBWarehouse
+
+    raw_events = build_raw_events_asset(settings.MeasureSettings.from_env())
 
     today = datetime.now(timezone.utc).date()
     rows = history_rows(volume_history(today))
@@ -143,10 +148,10 @@ def emulator_client_env(emulator, monkeypatch):
 def test_volume_check_judges_complete_days_on_bigquery(emulator_client_env):
     from dagster_gcp import BigQueryResource
 
-    from measure_dagster.assets.raw_events_bigquery import (
-        BigQueryRawEventStats,
-        raw_events_bigquery,
-    )
+    from measure_dagster.defs.raw_events.bigquery import build_raw_events_bigquery
+    from measure_dagster.defs.resources.raw_event_stats import BigQueryRawEventStats
+
+    raw_events_bigquery = build_raw_events_bigquery(settings.MeasureSettings())
 
     emu = emulator_client_env
     today = datetime.now(timezone.utc).date()
@@ -189,7 +194,7 @@ def test_bad_job_limits_fail_the_load_with_the_variable_named(monkeypatch, name,
     monkeypatch.setenv("MEASURE_BQ_LOCATION", "europe-west1")
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
-        settings.export_for_dbt()
+        settings.MeasureSettings.from_env()
 
 
 # --- 3. the location ------------------------------------------------------------------------------
@@ -200,7 +205,7 @@ def test_location_is_required_on_dev_and_prod(monkeypatch, target):
     monkeypatch.setenv("MEASURE_BQ_PROJECT", "measure-prod")
     monkeypatch.delenv("MEASURE_BQ_LOCATION", raising=False)
     with pytest.raises(ValueError, match=f"MEASURE_BQ_LOCATION must be set on the BigQuery target '{target}'.*europe-west1"):
-        settings.export_for_dbt()
+        settings.MeasureSettings.from_env()
     monkeypatch.setenv("MEASURE_BQ_LOCATION", "europe-west1")
     assert settings.bigquery_location() == "europe-west1"
     monkeypatch.setenv("MEASURE_TARGET", "emulator")

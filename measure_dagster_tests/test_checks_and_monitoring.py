@@ -13,8 +13,8 @@ from dagster._core.definitions.freshness import (
 )
 
 from measure_dagster import cli
-from measure_dagster.checks import evaluate_volume
 from measure_dagster.definitions import defs
+from measure_dagster.defs.checks.raw_events import evaluate_volume
 from measure_dagster_tests import crafted_events as crafted
 from measure_dagster_tests.pipeline import assert_success, query, run_days
 

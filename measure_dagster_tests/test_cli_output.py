@@ -15,14 +15,14 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from measure_dagster.assets.dbt_models import dbt_full_history_models, dbt_partitioned_models
+from measure_dagster.defs.dbt.assets import dbt_model_keys
 from measure_dagster.run_report import RunReport
-from measure_dagster.settings import REPO_ROOT
+from measure_dagster.settings import REPO_ROOT, MeasureSettings
 from measure_dagster_tests import crafted_events as crafted
 from measure_dagster_tests.conftest import WAREHOUSE, wipe_warehouse
 
 CLI = str(Path(sys.executable).with_name("measure-dagster"))
-DBT_MODELS = set(dbt_partitioned_models.keys) | set(dbt_full_history_models.keys)
+DBT_MODELS = dbt_model_keys(MeasureSettings.from_env())
 RUN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 

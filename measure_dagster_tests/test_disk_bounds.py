@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from measure_dagster.artifacts import invocation_folders, prune_dbt_artifacts
-from measure_dagster.retention import purge_old_runs, retention_days
+from measure_dagster.defs.schedules.retention import purge_old_runs, retention_days
 
 
 def _folder(target, name, age_days, now):

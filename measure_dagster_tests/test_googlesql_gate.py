@@ -130,7 +130,7 @@ def test_a_daily_run_reads_no_event_table_whole(compiled, googlesql_analyzer):
     catalog = raw_catalog(manifest)
     assert not run_gate(googlesql_analyzer, manifest, catalog).failed
     whole = []
-    for uid, node in _ours(manifest).items():
+    for node in _ours(manifest).values():
         if node["resource_type"] not in ("model", "test") or node["name"] in READS_RAW_TIMESTAMPS_WHOLE:
             continue
         for scan in googlesql_analyzer.table_scans(node["compiled_code"], catalog):

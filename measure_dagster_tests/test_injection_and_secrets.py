@@ -23,7 +23,7 @@ from sqlglot import exp
 
 from measure_dagster import settings
 from measure_dagster.definitions import defs
-from measure_dagster.jobs import measure_daily_job
+from measure_dagster.defs.schedules.jobs import measure_daily_job
 from measure_dagster.settings import DBT_PROJECT_DIR, REPO_ROOT
 from measure_dagster_tests import crafted_events as crafted
 from measure_dagster_tests.pipeline import assert_success, query, run_days
@@ -100,14 +100,14 @@ def test_crafted_environment_values_are_refused(monkeypatch):
                         ("MEASURE_BQ_DATASET", "analytics; select 1"), ("MEASURE_BQ_LOCATION", "US' --")):
         monkeypatch.setenv(name, value)
         with pytest.raises(ValueError, match=name) as error:
-            settings.export_for_dbt()
+            settings.MeasureSettings.from_env()
         assert value not in str(error.value)
         monkeypatch.delenv(name)
     # the collector's table for Dagster's own BigQuery queries: a quoted identifier, or refused
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import bigquery
 
-    from measure_dagster.assets.raw_events_bigquery import quoted_table
+    from measure_dagster.raw.bigquery import quoted_table
 
     client = bigquery.Client(project="measure-test", credentials=AnonymousCredentials())
     assert quoted_table(client, "measure-test.measure_js.events") == "`measure-test.measure_js.events`"
@@ -188,11 +188,12 @@ SECRETS_PROBE = textwrap.dedent("""
     from dagster_gcp import BigQueryResource
 
     from measure_dagster.definitions import defs
-    from measure_dagster.resources import build_resources
+    from measure_dagster.defs.resources.definitions import build_resources
+    from measure_dagster.settings import MeasureSettings
 
     # what the webserver receives: assets, metadata, checks, jobs, resources and their config
     print(serialize_value(RepositorySnap.from_def(defs.get_repository_def())))
-    resources = build_resources()
+    resources = build_resources(MeasureSettings.from_env())
     print(resources)
 
     @dg.asset

@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 
 from measure_dagster.definitions import defs
-from measure_dagster.sensors import late_event_exports_sensor
+from measure_dagster.defs.automation.sensors import late_event_exports_sensor
 from measure_dagster.settings import REPO_ROOT
 from measure_dagster_tests import crafted_events as crafted
 from measure_dagster_tests.pipeline import assert_success, query, run_days

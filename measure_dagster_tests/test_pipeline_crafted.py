@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import dagster as dg
 
-from measure_dagster.assets.table_metadata import DAILY_FIGURES
+from measure_dagster.defs.dbt.table_metadata import DAILY_FIGURES
 from measure_dagster.settings import DBT_PROJECT_DIR
 from measure_dagster_tests import crafted_events as crafted
 from measure_dagster_tests.pipeline import assert_success, dbt, query, run_days

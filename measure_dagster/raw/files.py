@@ -25,7 +25,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import duckdb
@@ -115,7 +115,7 @@ def _naive_utc(value: datetime | date | None) -> datetime | None:
     if not isinstance(value, datetime):
         value = datetime.combine(value, time())
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 
@@ -247,7 +247,7 @@ def load_window_from_files(con: duckdb.DuckDBPyConnection, path: str, start: dat
         raise ValueError(f"window start {start} is after its end {end}")
     first_partition = _naive_utc(first_partition)
     usable_from = max(MIN_EVENT_TIME, first_partition) if first_partition is not None else MIN_EVENT_TIME
-    usable_until = _naive_utc(now) or datetime.now(timezone.utc).replace(tzinfo=None)
+    usable_until = _naive_utc(now) or datetime.now(UTC).replace(tzinfo=None)
     table = _prepare(con, target)
     names = schema.column_names()
     column_list = ", ".join(_q(n) for n in names)
@@ -263,8 +263,8 @@ def load_window_from_files(con: duckdb.DuckDBPyConnection, path: str, start: dat
 
         cond, params = _window('"timestamp"', start, end)
         usable = '"timestamp" >= ? and "timestamp" <= ?'
-        if require_events and not con.execute(
-                f"select count(*) from {_STAGE} where {cond} and {usable}", [*params, usable_from, usable_until]).fetchall()[0][0]:
+        if require_events and not con.execute(f"select count(*) from {_STAGE} where {cond} and {usable}",
+                                              [*params, usable_from, usable_until]).fetchall()[0][0]:
             raise NoEventsError(f"no events between {start or 'the beginning'} and {end or 'now'} (UTC) in "
                                 f"{len(files)} events file(s) of {path!r}: is the export of that day missing?")
         con.execute(f"delete from {table} where {cond}", params)

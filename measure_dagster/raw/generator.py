@@ -374,10 +374,11 @@ class _StartDaySim:
             path = url[len(SITE):].split("?", 1)[0]
             dup = DUPLICATE_SHARE
 
+            # emit is called within this visit's iteration only: the loop variables are the current ones
             def emit(t, typ, name, p, _url, _ref, uid):
-                for _ in range(2 if r() < dup else 1):  # a streamed insert occasionally lands twice
+                for _ in range(2 if r() < dup else 1):  # noqa: B023 (a streamed insert occasionally lands twice)
                     ts.append(t)
-                    visit.append(v_idx)
+                    visit.append(v_idx)  # noqa: B023
                     etype.append(typ)
                     ename.append(name)
                     params.append(p)
@@ -456,7 +457,7 @@ class _StartDaySim:
             return pa.array(visits(values), typ).take(visit)
 
         def struct_per_visit(values: list[tuple], typ: pa.StructType) -> pa.Array:
-            children = [pa.array(list(col), f.type) for col, f in zip(zip(*visits(values)), typ)]
+            children = [pa.array(list(col), f.type) for col, f in zip(zip(*visits(values), strict=False), typ, strict=False)]
             return pa.StructArray.from_arrays(children, fields=list(typ)).take(visit)
 
         columns = {

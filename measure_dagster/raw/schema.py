@@ -17,7 +17,8 @@ SCHEMA_PATH = Path(__file__).with_name("bq_table_schema.json")
 
 _DUCKDB_SCALARS = {"STRING": "VARCHAR", "BOOLEAN": "BOOLEAN", "TIMESTAMP": "TIMESTAMP", "INTEGER": "BIGINT", "FLOAT": "DOUBLE"}
 # BigQuery TIMESTAMP is an instant in UTC; locally it is a naive TIMESTAMP holding UTC wall time.
-_ARROW_SCALARS = {"STRING": pa.string(), "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us"), "INTEGER": pa.int64(), "FLOAT": pa.float64()}
+_ARROW_SCALARS = {"STRING": pa.string(), "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us"), "INTEGER": pa.int64(),
+                  "FLOAT": pa.float64()}
 
 
 @cache

@@ -2,7 +2,7 @@
 
 from dagster_gcp import BigQueryResource
 
-from measure_dagster.anomaly_checks import TrafficProfileRows
+from measure_dagster.defs.checks.anomaly import TrafficProfileRows
 
 
 class BigQueryTrafficProfileReader(TrafficProfileRows):

@@ -5,7 +5,7 @@
   config (days, per parent) becomes a TimeWindowPartitionMapping, so Dagster knows that a
   partition of events_sessionated reads the raw events of the days before it
 - `meta.dagster.freshness` in the models' YAML becomes a FreshnessPolicy
-- automation conditions (automation.py): late data re-materializes built partitions, the
+- automation conditions (defs/automation/conditions.py): late data re-materializes built partitions, the
   full-history models follow their partitions
 """
 
@@ -19,8 +19,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-from measure_dagster.automation import rebuild_after_upstream_change, rematerialize_on_upstream_change
-from measure_dagster.partitions import daily_partitions
+from measure_dagster.defs.automation.conditions import rebuild_after_upstream_change, rematerialize_on_upstream_change
 
 PARTITIONED_TAG = "partitioned"
 
@@ -61,7 +60,8 @@ def _cron_freshness_policy(deadline_cron: str, lower_bound_hours: float, timezon
 
 
 class MeasureDbtTranslator(DagsterDbtTranslator):
-    def __init__(self) -> None:
+    def __init__(self, daily_partitions: dg.PartitionsDefinition) -> None:
+        self.daily_partitions = daily_partitions
         super().__init__(
             settings=DagsterDbtTranslatorSettings(
                 enable_asset_checks=True,
@@ -79,7 +79,7 @@ class MeasureDbtTranslator(DagsterDbtTranslator):
         return layer_of(dbt_resource_props)
 
     def get_partitions_def(self, dbt_resource_props: Mapping[str, Any]) -> dg.PartitionsDefinition | None:
-        return daily_partitions if is_partitioned(dbt_resource_props) else None
+        return self.daily_partitions if is_partitioned(dbt_resource_props) else None
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
         if dbt_resource_props["resource_type"] != "model":

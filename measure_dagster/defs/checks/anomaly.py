@@ -34,17 +34,20 @@ locally and dagster-gcp's BigQueryResource on BigQuery, and does the statistics.
 """
 
 
+import functools
 import os
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 import dagster as dg
 
-from measure_dagster.checks import volume_days
+from measure_dagster.defs.checks.raw_events import volume_days
+from measure_dagster.defs.resources.warehouse import DUCKDB_POOL, DuckDBWarehouse
 from measure_dagster.project import dbt_project
-from measure_dagster.resources import DUCKDB_POOL, DuckDBWarehouse
+from measure_dagster.settings import MeasureSettings
 
 TRAFFIC_PROFILE_KEY = dg.AssetKey(["monitoring", "traffic_profile"])
 HISTORY_WEEKS = 4
@@ -245,21 +248,21 @@ def summarize(verdicts: Sequence[Verdict]) -> tuple[bool, dict]:
 
 # --- reading the tables back (one select per table, the same SQL on both engines) -----------------
 
-def relation_name(model: str) -> str:
+def relation_name(manifest_path: Path, model: str) -> str:
     """The model's table as dbt renders it for the code location's target (quoted, with database)."""
     from dagster_dbt.dbt_manifest import read_manifest_path
 
-    return read_manifest_path(dbt_project.manifest_path)["nodes"][f"model.measure_js.{model}"]["relation_name"]
+    return read_manifest_path(manifest_path)["nodes"][f"model.measure_js.{model}"]["relation_name"]
 
 
-def profile_sql(start: date, end: date) -> str:
+def profile_sql(manifest_path: Path, start: date, end: date) -> str:
     # dates are formatted from date objects, never from input text
-    return (f"select * from {relation_name('traffic_profile')} "
+    return (f"select * from {relation_name(manifest_path, 'traffic_profile')} "
             f"where date >= date '{start.isoformat()}' and date < date '{end.isoformat()}'")
 
 
-def hourly_sql(start: date, end: date) -> str:
-    return (f"select date, hour, sum(event_count) as events from {relation_name('event_blocks')} "
+def hourly_sql(manifest_path: Path, start: date, end: date) -> str:
+    return (f"select date, hour, sum(event_count) as events from {relation_name(manifest_path, 'event_blocks')} "
             f"where date >= date '{start.isoformat()}' and date < date '{end.isoformat()}' group by date, hour")
 
 
@@ -279,44 +282,40 @@ class TrafficProfileReader(TrafficProfileRows):
         with self.warehouse.connect(read_only=True) as con:
             cursor = con.execute(sql)
             names = [column[0] for column in cursor.description]
-            return [dict(zip(names, row)) for row in cursor.fetchall()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def anomaly_check_resources(resources: Mapping[str, object]) -> dict[str, object]:
-    """The reader for the target: on BigQuery over the code location's BigQueryResource."""
-    if "bigquery" in resources:
-        from measure_dagster.anomaly_checks_bigquery import BigQueryTrafficProfileReader
-
-        return {"traffic_profile_reader": BigQueryTrafficProfileReader(bigquery=resources["bigquery"])}
-    return {"traffic_profile_reader": TrafficProfileReader(warehouse=resources["warehouse"])}
-
-
-def read_tables(reader, first: date, last: date) -> tuple[dict[date, dict], dict[tuple[date, int], float]]:
+def read_tables(reader, manifest_path: Path, first: date, last: date) -> tuple[dict[date, dict], dict[tuple[date, int], float]]:
     start, end = first - timedelta(weeks=HISTORY_WEEKS), last + timedelta(days=1)
-    profiles = {row["date"]: row for row in reader.rows(profile_sql(start, end))}
-    hourly = {(row["date"], int(row["hour"])): float(row["events"]) for row in reader.rows(hourly_sql(start, end))}
+    profiles = {row["date"]: row for row in reader.rows(profile_sql(manifest_path, start, end))}
+    hourly = {(row["date"], int(row["hour"])): float(row["events"])
+              for row in reader.rows(hourly_sql(manifest_path, start, end))}
     return profiles, hourly
 
 
-@dg.multi_asset_check(
-    specs=[dg.AssetCheckSpec(name, asset=TRAFFIC_PROFILE_KEY, blocking=False, description=DESCRIPTIONS[name])
-           for name in JUDGES],
-    name="traffic_anomaly_checks",
-    pool=DUCKDB_POOL,
-)
-def traffic_anomaly_checks(context: dg.AssetCheckExecutionContext, traffic_profile_reader: TrafficProfileRows):
-    settings = AnomalySettings.from_env()
-    days = volume_days(context)
-    profiles, hourly = read_tables(traffic_profile_reader, days[0], days[-1])
-    for name, judge in JUDGES.items():
-        passed, metadata = summarize([judge(profiles, hourly, day, settings) for day in days])
-        yield dg.AssetCheckResult(
-            asset_key=TRAFFIC_PROFILE_KEY,
-            check_name=name,
-            passed=passed,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata={**metadata, "k": settings.mad_k},
-        )
+@functools.cache
+def build_anomaly_checks(settings: MeasureSettings) -> dg.AssetChecksDefinition:
+    """The checks on traffic_profile, reading the tables of the settings' dbt target."""
+    manifest_path = dbt_project(settings).manifest_path
 
+    @dg.multi_asset_check(
+        specs=[dg.AssetCheckSpec(name, asset=TRAFFIC_PROFILE_KEY, blocking=False, description=DESCRIPTIONS[name])
+               for name in JUDGES],
+        name="traffic_anomaly_checks",
+        pool=DUCKDB_POOL if settings.is_local else None,
+    )
+    def traffic_anomaly_checks(context: dg.AssetCheckExecutionContext, traffic_profile_reader: TrafficProfileRows):
+        bands = AnomalySettings.from_env()
+        days = volume_days(context)
+        profiles, hourly = read_tables(traffic_profile_reader, manifest_path, days[0], days[-1])
+        for name, judge in JUDGES.items():
+            passed, metadata = summarize([judge(profiles, hourly, day, bands) for day in days])
+            yield dg.AssetCheckResult(
+                asset_key=TRAFFIC_PROFILE_KEY,
+                check_name=name,
+                passed=passed,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={**metadata, "k": bands.mad_k},
+            )
 
-anomaly_checks = [traffic_anomaly_checks]
+    return traffic_anomaly_checks

@@ -1,7 +1,7 @@
 """Late data: new or changed BigQuery export files in MEASURE_EVENTS_PATH for days that were
 already materialized re-run those days (raw events and the models of that day). The models of
 the following days that look back into the changed day follow through declarative automation
-(automation.py)."""
+(conditions.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import os
 import dagster as dg
 
 from measure_dagster import settings
-from measure_dagster.assets.raw_events import RAW_EVENTS_KEY
-from measure_dagster.jobs import measure_daily_job
+from measure_dagster.defs.schedules.jobs import measure_daily_job
+from measure_dagster.keys import RAW_EVENTS_KEY
 from measure_dagster.raw import files
 
 

@@ -1,11 +1,12 @@
 """Jobs: the whole graph for a range of days; every dbt test over whole tables."""
 
+from pathlib import Path
+
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from measure_dagster.assets.raw_events import RAW_EVENTS_KEY
-from measure_dagster.project import dbt_project
-from measure_dagster.resources import DUCKDB_POOL
+from measure_dagster.defs.resources.warehouse import DUCKDB_POOL
+from measure_dagster.keys import RAW_EVENTS_KEY
 
 # Raw events, every dbt model and their checks, for one partition or a range of them.
 # The unpartitioned aggregates run after the partitions they read, in the same run.
@@ -29,7 +30,8 @@ measure_daily_job = dg.define_asset_job(
     description="`dbt test` of every model without a partition window: each test over the whole table.",
 )
 def dbt_test_whole_tables(context: dg.OpExecutionContext, dbt: DbtCliResource) -> dg.Output:
-    invocation = dbt.cli(["test"], manifest=dbt_project.manifest_path, raise_on_error=False)
+    # the manifest of the resource's project (DbtProject.manifest_path: target/ of its folder)
+    invocation = dbt.cli(["test"], manifest=Path(dbt.project_dir) / "target" / "manifest.json", raise_on_error=False)
     for event in invocation.stream_raw_events():
         context.log.debug(str(event))
     results = invocation.get_artifact("run_results.json")["results"]

@@ -20,8 +20,7 @@ from dagster_dbt import DbtCliInvocation
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
-from measure_dagster import settings
-from measure_dagster.resources import DuckDBWarehouse
+from measure_dagster.defs.resources.warehouse import DuckDBWarehouse
 
 DAILY_PERFORMANCE = dg.AssetKey(["mart", "daily_performance"])
 PREVIEW_DAYS = 7
@@ -161,8 +160,11 @@ def add_daily_figures(con, context: dg.AssetExecutionContext) -> None:
         context.add_asset_metadata(figures, asset_key=DAILY_PERFORMANCE, partition_key=key)
 
 
-def stream_with_table_metadata(invocation: DbtCliInvocation, context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse):
-    if not settings.is_local():
+def stream_with_table_metadata(invocation: DbtCliInvocation, context: dg.AssetExecutionContext,
+                               warehouse: DuckDBWarehouse | None):
+    """The invocation's events with their table's metadata: read from the DuckDB `warehouse`
+    after dbt has exited, or (warehouse None: BigQuery) by dagster-dbt while streaming."""
+    if warehouse is None:
         yield from stream_events(invocation).fetch_row_counts().fetch_column_metadata()
         return
     # the stream ends when dbt has exited and released the file; when dbt failed (an error-severity

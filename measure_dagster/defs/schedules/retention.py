@@ -9,7 +9,7 @@ some asset partition: deleting those would make Dagster see the partition as nev
 """
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
@@ -26,15 +26,15 @@ def retention_days() -> int:
 
 def runs_holding_latest_asset_events(instance: dg.DagsterInstance) -> set[str]:
     """Run ids of the latest materialization/observation of every asset (partition)."""
-    from dagster._core.events import DagsterEventType
-
     keep: set[str] = set()
     for key in instance.get_asset_keys():
-        for event_type in (DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_OBSERVATION):
+        for event_type in (dg.DagsterEventType.ASSET_MATERIALIZATION, dg.DagsterEventType.ASSET_OBSERVATION):
             storage_ids = list(instance.event_log_storage.get_latest_storage_id_by_partition(key, event_type).values())
-            fetch = instance.fetch_materializations if event_type == DagsterEventType.ASSET_MATERIALIZATION else instance.fetch_observations
+            materialized = event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+            fetch = instance.fetch_materializations if materialized else instance.fetch_observations
             for start in range(0, len(storage_ids), 500):
-                records = fetch(dg.AssetRecordsFilter(asset_key=key, storage_ids=storage_ids[start:start + 500]), limit=500).records
+                batch = dg.AssetRecordsFilter(asset_key=key, storage_ids=storage_ids[start:start + 500])
+                records = fetch(batch, limit=500).records
                 keep.update(record.run_id for record in records)
             # unpartitioned assets: the latest event overall
             latest = fetch(key, limit=1).records
@@ -46,7 +46,7 @@ def purge_old_runs(instance: dg.DagsterInstance, days: int, now: datetime | None
     """Delete the finished runs created before now - days that hold no latest asset event."""
     if days <= 0:
         return []
-    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=days)
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
     old = instance.get_run_records(dg.RunsFilter(statuses=FINISHED, created_before=cutoff))
     if not old:
         return []
@@ -59,7 +59,8 @@ def purge_old_runs(instance: dg.DagsterInstance, days: int, now: datetime | None
     return deleted
 
 
-@dg.op(description="Delete finished runs older than MEASURE_DAGSTER_RUN_RETENTION_DAYS (default 90) that hold no latest asset event.")
+@dg.op(description="Delete finished runs older than MEASURE_DAGSTER_RUN_RETENTION_DAYS (default 90) "
+       "that hold no latest asset event.")
 def purge_dagster_runs(context: dg.OpExecutionContext) -> dg.Output:
     days = retention_days()
     deleted = purge_old_runs(context.instance, days)

@@ -1,0 +1,57 @@
+"""The dbt resource: dagster-dbt's, with what dbt needs to know of the Dagster run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+
+from measure_dagster import settings
+from measure_dagster.artifacts import prune_dbt_artifacts
+from measure_dagster.defs.resources.dbt_overrides import DbtCliResourceWithoutStartupCosts
+from measure_dagster.project import dbt_executable, environment_with  # noqa: F401 (dbt_executable: re-exported)
+
+RUN_ID_VARIABLE = "MEASURE_DAGSTER_RUN_ID"
+
+
+class ProjectDbtCliResource(DbtCliResourceWithoutStartupCosts):
+    """dagster-dbt's dbt resource (without its start-up costs: dbt_overrides.py), passing dbt the
+    variables of the code location's settings and of the Dagster run."""
+
+    environment: dict[str, str] = Field(
+        default_factory=dict,
+        description="Variables profiles.yml reads, as the code location resolved them (MEASURE_TARGET, MEASURE_DUCKDB_PATH).",
+    )
+
+    def cli(self, args, *, context=None, **kwargs):
+        """dagster-dbt's cli, with what dbt needs to know in its environment: the code location's
+        settings, the run id (BigQuery job labels, the run-results log) and, on BigQuery, the job
+        limits of the run's window (profiles.yml). dagster-dbt passes os.environ to the dbt
+        subprocess it starts inside this call; the variables are restored afterwards. Older
+        invocation folders in target/ are pruned first (artifacts.py: the newest and the current
+        run's stay)."""
+        prune_dbt_artifacts(Path(self.project_dir) / os.environ.get("DBT_TARGET_PATH", "target"),
+                            current_run=context.run.run_id if context is not None else None)
+        with environment_with({**self.environment, **dbt_run_environment(context, self.target)}):
+            return super().cli(args, context=context, **kwargs)
+
+
+def window_days(context) -> int:
+    """Days of a partitioned asset's run window (a single-run backfill: all of them), else 1."""
+    assets_def = getattr(context, "assets_def", None) if context is not None else None
+    if assets_def is None or assets_def.partitions_def is None:
+        return 1
+    if not (context.has_partition_key or context.has_partition_key_range):
+        return 1
+    return len(context.partition_keys)
+
+
+def dbt_run_environment(context, target: str | None) -> dict[str, str]:
+    env = {RUN_ID_VARIABLE: context.run.run_id} if context is not None else {}
+    # A test with several parents (relationships) runs in the invocation that can build all of
+    # them, not in the one building its first parent (dbt's default "eager" selection).
+    env["DBT_INDIRECT_SELECTION"] = os.environ.get("DBT_INDIRECT_SELECTION", "buildable")
+    if (target or settings.LOCAL_TARGET) != settings.LOCAL_TARGET:
+        env.update(settings.bigquery_job_limit_env(window_days(context)))
+    return env
