@@ -36,7 +36,7 @@ def _client():
 def _observe(defs, instance, tick: datetime) -> dict:
     import dagster as dg
 
-    observe_raw_events_schedule = defs.get_schedule_def("observe_raw_events_hourly")
+    observe_raw_events_schedule = defs.resolve_schedule_def("observe_raw_events_hourly")
     context = dg.build_schedule_context(instance=instance, scheduled_execution_time=tick)
     (request,) = observe_raw_events_schedule.evaluate_tick(context).run_requests
     result = defs.resolve_job_def(observe_raw_events_schedule.job_name).execute_in_process(

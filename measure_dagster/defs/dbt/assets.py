@@ -82,9 +82,6 @@ def dbt_model_assets(settings: MeasureSettings) -> tuple[dg.AssetsDefinition, dg
         dagster_dbt_translator=translator,
         pool=pool,
         required_resource_keys=resource_keys,
-        # the last step of a run: after every check of the partitions it reads (not left to the
-        # order in which the loader found the definitions)
-        op_tags={"dagster/priority": "-1"},
         name="dbt_full_history_models",
     )
     def dbt_full_history_models(context: dg.AssetExecutionContext):
