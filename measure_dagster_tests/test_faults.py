@@ -141,7 +141,7 @@ def _only_failure(result: dg.ExecuteInProcessResult):
     # a dagster.Failure raised by the asset itself: one sentence, no chained exception from
     # inside DuckDB or the loader, no frame below the asset's own
     assert error.cls_name == "Failure" and error.cause is None and error.context is None
-    assert error.stack[-1].startswith(f'  File "{REPO_ROOT / "measure_dagster" / "assets" / "raw_events.py"}"')
+    assert error.stack[-1].startswith(f'  File "{REPO_ROOT / "measure_dagster" / "defs" / "raw_events" / "duckdb.py"}"')
     message = error.message.strip().removeprefix("dagster._core.definitions.events.Failure: ")
     assert "\n" not in message
     return message
