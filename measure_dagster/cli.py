@@ -1,6 +1,7 @@
 """`measure-dagster`: run the pipeline through Dagster from a shell.
 
     measure-dagster materialize [--start YYYY-MM-DD --end YYYY-MM-DD] [--if-missing] [--verbose]
+    measure-dagster erase (--client-id ID | --user-id ID | --hash HASH)
 
 Runs in this process, recorded in the Dagster instance of DAGSTER_HOME (the project's
 dagster_home/ by default), so the runs show in the UI. Prints one line per step and per asset
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 import warnings
@@ -48,6 +50,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     materialize.add_argument("-v", "--verbose", action="store_true",
                              help="Dagster's full event log, dbt's output and library warnings instead of the concise view")
+    erase = commands.add_parser(
+        "erase",
+        help="erase a person from every table and rebuild the days that counted them (docs/privacy.md)",
+        description="Run the Dagster job erase_visitor for one identifier: every row about that person goes "
+        "from every table, the affected days are rebuilt, and the check erased_visitors_absent proves it. "
+        "Re-running finishes an erasure that failed halfway.",
+    )
+    identifier = erase.add_mutually_exclusive_group(required=True)
+    identifier.add_argument("--client-id", help="the consent cookie's client_id")
+    identifier.add_argument("--user-id", help="a login's user_id (every visitor key linked to it goes too)")
+    identifier.add_argument("--hash", help="the daily fingerprint of a visitor without consent")
+    identifier.add_argument("--pending", action="store_true", help="only finish the erasures a failed run left pending")
+    erase.add_argument("-v", "--verbose", action="store_true", help="Dagster's full event log")
     load_sample = commands.add_parser(
         "load-sample",
         help="materialize only raw/events for every partition",
@@ -78,7 +93,9 @@ def missing_range(instance, asset_graph, first: str, last: str) -> tuple[str, st
     days = [d.isoformat() for d in _days(date.fromisoformat(first), date.fromisoformat(last))]
     missing_days: set[str] = set()
     unpartitioned_missing = False
-    for key in asset_graph.materializable_asset_keys:
+    from measure_dagster.keys import ERASURE_LOG_KEY
+
+    for key in asset_graph.materializable_asset_keys - {ERASURE_LOG_KEY}:
         if asset_graph.get(key).partitions_def is None:
             unpartitioned_missing |= instance.get_latest_materialization_event(key) is None
         else:
@@ -198,6 +215,52 @@ def materialize(start: date | None, end: date | None, only_raw_events: bool = Fa
     return 0
 
 
+def erase(identifier: dict[str, str], verbose: bool = False) -> int:
+    """Run the job erase_visitor for one identifier (none: finish pending erasures)."""
+    import dagster as dg
+
+    from measure_dagster.definitions import build_defs
+    from measure_dagster.defs.privacy.erasure import erase_visitor_job
+    from measure_dagster.instance import default_dagster_home
+    from measure_dagster.keys import ERASURE_LOG_KEY
+
+    if not settings.is_local():
+        raise SystemExit(f"measure-dagster: erase works on the local DuckDB warehouse; MEASURE_TARGET is {settings.target()!r} "
+                         "(BigQuery: docs/privacy.md)")
+    if "DAGSTER_HOME" not in os.environ:
+        os.environ["DAGSTER_HOME"] = str(default_dagster_home())
+    os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
+    job = build_defs(settings.MeasureSettings.from_env()).resolve_job_def(erase_visitor_job.name)
+    op = "__".join(ERASURE_LOG_KEY.path)
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={"ops": {op: {"config": identifier}},
+                        **({} if verbose else {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})},
+        )
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key != ERASURE_LOG_KEY:
+            continue
+        metadata = {key: value.value for key, value in materialization.metadata.items()}
+        print(f"measure-dagster: erased {metadata.get('rows_removed_total', 0)} rows "
+              f"{json.dumps(metadata.get('rows_removed', {}), sort_keys=True)}; erasures completed: "
+              f"{metadata.get('erasures_completed')}; days rebuilt: "
+              f"{metadata.get('rebuilt_from', 'none')} .. {metadata.get('rebuilt_to', 'none')}")
+    for evaluation in result.get_asset_check_evaluations():
+        verdict = "passed" if evaluation.passed else "FAILED"
+        print(f"measure-dagster: check {evaluation.asset_check_key.name} {verdict}")
+    print(f"measure-dagster: run {result.run_id} {'succeeded' if result.success else 'failed'} "
+          f"({settings.ui_url()}/runs/{result.run_id})")
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure and event.event_specific_data.error is not None:
+                reason = event.event_specific_data.error.message.strip().splitlines()[0]
+                print(f"measure-dagster: {event.step_key}: {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if not args.verbose:
@@ -205,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
         warnings.simplefilter("ignore")
     if args.command == "materialize":
         return materialize(args.start, args.end, if_missing=args.if_missing, verbose=args.verbose)
+    if args.command == "erase":
+        identifier = {name: value for name in ("client_id", "user_id", "hash") if (value := getattr(args, name))}
+        return erase(identifier, verbose=args.verbose)
     if args.command == "load-sample":
         if not settings.is_local():
             # on BigQuery raw/events is the collector's table: observed, never loaded by us

@@ -24,12 +24,14 @@ import gzip
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import duckdb
 
+from measure_dagster.privacy import erasure
 from measure_dagster.raw import generator, schema
 
 EVENT_FILE_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz", ".parquet")
@@ -232,14 +234,15 @@ def _unreadable_file_message(file: str, exc: Exception) -> str:
 def load_window_from_files(con: duckdb.DuckDBPyConnection, path: str, start: datetime | None,
                            end: datetime | None, target: str = "raw.events", *,
                            first_partition: datetime | date | None = None, now: datetime | None = None,
-                           require_events: bool = False) -> LoadReport:
+                           require_events: bool = False, erasure_salt: Callable[[], str] | None = None) -> LoadReport:
     """Replace [start, end) of `target` with the events in the files named by `path`.
 
     Rows that no partition can hold go to raw.events_rejected, replacing the rows rejected
     earlier from the same files (so every load records them again, whatever its window): a
     missing or unparseable timestamp, one before 2000-01-01 or before `first_partition`, one
     after `now` (default: the current time). With `require_events`, a window without any event
-    raises NoEventsError and changes nothing.
+    raises NoEventsError and changes nothing. With `erasure_salt`, the events of people erased
+    after the event's time are left out (measure_dagster/privacy/erasure.py).
     """
     files = resolve_event_files(path)
     start, end = _naive_utc(start), _naive_utc(end)
@@ -272,6 +275,8 @@ def load_window_from_files(con: duckdb.DuckDBPyConnection, path: str, start: dat
             f'insert into {table} ({column_list}) select {column_list} from {_STAGE} where {cond} and {usable}',
             [*params, usable_from, usable_until],
         ).fetchall()[0][0]
+        if erasure_salt is not None:
+            rows_loaded -= erasure.drop_erased_events(con, table, erasure_salt, cond, params)
 
         con.execute(f"delete from {REJECTED_TABLE} where source_file in (select unnest(?::VARCHAR[]))", [files])
         rows_rejected = con.execute(f"""
@@ -285,6 +290,8 @@ def load_window_from_files(con: duckdb.DuckDBPyConnection, path: str, start: dat
                    {raw_record}, current_timestamp::TIMESTAMP
             from {_STAGE} where "timestamp" is null or "timestamp" < ? or "timestamp" > ?""",
             [MIN_EVENT_TIME, usable_from, usable_from, usable_until]).fetchall()[0][0]
+        if erasure_salt is not None:
+            rows_rejected -= erasure.drop_erased_rejected(con, erasure_salt)
         by_reason = dict(con.execute(
             f"select reason, count(*) from {REJECTED_TABLE} where source_file in (select unnest(?::VARCHAR[])) group by 1",
             [files]).fetchall())
@@ -298,7 +305,8 @@ def load_window_from_files(con: duckdb.DuckDBPyConnection, path: str, start: dat
 
 def load_window_from_generator(con: duckdb.DuckDBPyConnection, start_day: date, end_day_exclusive: date,
                                events_per_day: int = generator.DEFAULT_EVENTS_PER_DAY,
-                               seed: int = generator.DEFAULT_SEED, target: str = "raw.events") -> LoadReport:
+                               seed: int = generator.DEFAULT_SEED, target: str = "raw.events",
+                               erasure_salt: Callable[[], str] | None = None) -> LoadReport:
     """Replace the days [start_day, end_day_exclusive) of `target` with generated traffic."""
     table = _prepare(con, target)
     column_list = ", ".join(_q(n) for n in schema.column_names())
@@ -315,6 +323,8 @@ def load_window_from_generator(con: duckdb.DuckDBPyConnection, start_day: date, 
                 ).fetchall()[0][0]
             finally:
                 con.unregister("__measure_generated_day")
+        if erasure_salt is not None:
+            rows_loaded -= erasure.drop_erased_events(con, table, erasure_salt, cond, params)
         con.commit()
     except BaseException:
         con.rollback()

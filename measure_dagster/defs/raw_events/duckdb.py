@@ -19,6 +19,7 @@ from measure_dagster import settings as env_settings
 from measure_dagster.defs.resources.warehouse import DUCKDB_POOL, DuckDBWarehouse, WarehouseUnavailableError
 from measure_dagster.keys import RAW_EVENTS_KEY
 from measure_dagster.partitions import daily_partitions
+from measure_dagster.privacy import erasure
 from measure_dagster.raw import files, generator
 from measure_dagster.settings import MeasureSettings
 
@@ -71,16 +72,21 @@ def build_raw_events_asset(settings: MeasureSettings) -> dg.AssetsDefinition:
         start, end = window.start.replace(tzinfo=None), window.end.replace(tzinfo=None)
         source = env_settings.events_path()
         days = f"[{start:%Y-%m-%d}, {end:%Y-%m-%d})"
+        # erased people stay erased when their exports are loaded again (docs/privacy.md)
+        def erasure_salt() -> str:
+            return erasure.erasure_salt(warehouse.database_path())
+
         try:
             with warehouse.connect() as con:
                 files.ensure_raw_tables(con)
                 if source:
                     report = files.load_window_from_files(
                         con, source, start, end, first_partition=partitions.start.replace(tzinfo=None),
-                        require_events=not config.allow_empty)
+                        require_events=not config.allow_empty, erasure_salt=erasure_salt)
                     origin = f"files: {source}"
                 else:
-                    report = files.load_window_from_generator(con, start.date(), end.date(), config.events_per_day, config.seed)
+                    report = files.load_window_from_generator(con, start.date(), end.date(), config.events_per_day, config.seed,
+                                                              erasure_salt=erasure_salt)
                     origin = f"generator: {config.events_per_day} events/day, seed {config.seed}"
                 row_count = con.execute(
                     "select count(*) from raw.events where timestamp >= ? and timestamp < ?", [start, end]

@@ -1,0 +1,186 @@
+"""Erasure (issue: privacy operations), through Dagster on crafted data.
+
+Three people are added to the crafted traffic and erased by the job `erase_visitor`:
+  P  consents mid-visit (hash-only first, then client cP), logs in as uP, comes back on day 2
+     with a new daily hash; one of P's events is quarantined (a 9000-character url)
+  Q  hash-only (hQ); one of Q's rows has no timestamp (raw.events_rejected)
+  R  user uR on two devices: cR1 (desktop, day 1) and cR2 (phone, day 2), anonymous events on both
+The oracle is independent of the erasure's own rules: no text column of any table contains any of
+their identifiers, and every table equals the one a run over the exports without them builds.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+
+import dagster as dg
+import duckdb
+
+from measure_dagster.definitions import defs
+from measure_dagster.defs.privacy import erasure as erasure_defs
+from measure_dagster.keys import ERASURE_LOG_KEY
+from measure_dagster.privacy import erasure
+from measure_dagster_tests import crafted_events as crafted
+from measure_dagster_tests.crafted_events import _PHONE, _PHONE_UA, _event
+from measure_dagster_tests.pipeline import assert_success, query, run_days
+
+IDENTIFIERS = ["cP", "hP-1", "hP-2", "uP", "hQ", "uR", "cR1", "cR2", "hR1", "hR2"]
+OP = "monitoring__erasure_log"
+# what is not a function of the events: the run log of dbt, the time of the freshness check, when
+# rejected rows were loaded, the erasure's own log
+NOT_COMPARED = {"monitoring.dbt_run_results", "monitoring.dbt_run_results_log", "monitoring.data_freshness", "monitoring.erasure_log", "monitoring.erased_keys"}
+
+
+def erased_people() -> list[dict]:
+    t = datetime.fromisoformat
+    return [
+        _event(t("2026-10-05 15:00:00"), hash="hP-1", url="https://shop.example/"),
+        _event(t("2026-10-05 15:02:00"), client_id="cP", hash="hP-1", url="https://shop.example/pricing"),
+        _event(t("2026-10-05 15:05:00"), client_id="cP", hash="hP-1", user_id="uP", name="purchase",
+               url="https://shop.example/checkout", parameters='{"value": 20, "currency": "EUR", "transaction_id": "tP"}'),
+        _event(t("2026-10-05 15:06:00"), client_id="cP", hash="hP-1", url="https://shop.example/" + "x" * 9000),
+        _event(t("2026-10-06 09:30:00"), client_id="cP", hash="hP-2", user_id="uP", url="https://shop.example/account"),
+        _event(t("2026-10-05 16:00:00"), hash="hQ", url="https://shop.example/blog", referrer="https://www.bing.com/"),
+        _event(t("2026-10-05 16:10:00"), hash="hQ", url="https://shop.example/"),
+        _event(None, hash="hQ"),
+        _event(t("2026-10-05 17:00:00"), client_id="cR1", hash="hR1", url="https://shop.example/"),
+        _event(t("2026-10-05 17:05:00"), client_id="cR1", hash="hR1", user_id="uR", url="https://shop.example/account"),
+        _event(t("2026-10-06 18:00:00"), client_id="cR2", hash="hR2", user_id="uR", device=_PHONE, ua=_PHONE_UA),
+        _event(t("2026-10-06 18:10:00"), client_id="cR2", hash="hR2", device=_PHONE, ua=_PHONE_UA, url="https://shop.example/blog"),
+    ]
+
+
+def tables(path) -> dict[str, list[tuple]]:
+    """Every table's rows (sorted), the columns that are not functions of the events left out."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = [f"{s}.{t}" for s, t in con.execute(
+            "select table_schema, table_name from information_schema.tables order by 1, 2").fetchall()]
+        contents = {}
+        for name in names:
+            if name in NOT_COMPARED:
+                continue
+            columns = [c for (c,) in con.execute(f"select column_name from (describe {name})").fetchall() if c != "loaded_at"]
+            rows = con.execute(f"select {', '.join(chr(34) + c + chr(34) for c in columns)} from {name}").fetchall()
+            contents[name] = sorted(rows, key=repr)
+    return contents
+
+
+def identifiers_found(path) -> dict[str, int]:
+    """Rows of any table with any of the erased identifiers in any text column (JSON included)."""
+    found = {}
+    with duckdb.connect(str(path), read_only=True) as con:
+        for schema, table, column in con.execute(
+                "select table_schema, table_name, column_name from information_schema.columns "
+                "where data_type = 'VARCHAR' order by 1, 2, 3").fetchall():
+            hits = con.execute(
+                f'select count(*) from "{schema}"."{table}" where "{column}" in (select unnest(?::VARCHAR[])) '
+                f'or list_has_any(regexp_extract_all("{column}", \'"([^"]*)"\', 1), ?::VARCHAR[])',
+                [IDENTIFIERS, IDENTIFIERS]).fetchall()[0][0]
+            if hits:
+                found[f"{schema}.{table}.{column}"] = hits
+    return found
+
+
+def erase(instance, **identifier) -> dg.ExecuteInProcessResult:
+    job = defs.resolve_job_def("erase_visitor")
+    return job.execute_in_process(instance=instance, run_config={"ops": {OP: {"config": identifier}}}, raise_on_error=False)
+
+
+def erasure_metadata(result: dg.ExecuteInProcessResult) -> dict:
+    (event,) = [e for e in result.get_asset_materialization_events()
+                if e.event_specific_data.materialization.asset_key == ERASURE_LOG_KEY]
+    return {k: v.value for k, v in event.event_specific_data.materialization.metadata.items()}
+
+
+def test_erasure_leaves_no_trace_and_equals_a_run_without_the_people(warehouse_path, dagster_instance, tmp_path, monkeypatch):
+    # the reference: the same runs over the exports without P, Q and R
+    monkeypatch.setenv("MEASURE_EVENTS_PATH", str(crafted.write_ndjson(tmp_path / "exports")))
+    assert_success(run_days(dagster_instance, crafted.DAY1, crafted.DAY2))
+    reference_path = tmp_path / "reference.duckdb"
+    shutil.copy(warehouse_path, reference_path)
+    reference = tables(reference_path)
+    assert identifiers_found(reference_path) == {}
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        for path in (warehouse_path, warehouse_path.with_name(warehouse_path.name + ".wal")):
+            path.unlink(missing_ok=True)
+        # the same files (rejected rows name them), now with P, Q and R
+        exports = crafted.write_ndjson(tmp_path / "exports", crafted.crafted_rows() + erased_people())
+        monkeypatch.setenv("MEASURE_EVENTS_PATH", str(exports))
+        assert_success(run_days(instance, crafted.DAY1, crafted.DAY2))
+        before = identifiers_found(warehouse_path)
+        # P, Q and R reach raw, rejected and quarantined rows, staging, core (stitching included)
+        assert {"raw.events.client_id", "raw.events_rejected.raw_record", "staging.events_quarantine.client_id",
+                "staging.events_cleaned.visitor_key", "staging.user_map.user_id", "core.sessions.user_id"} <= set(before)
+        p_stitched = query(warehouse_path, "select count(*) as n from staging.events_cleaned "
+                           "where visitor_key = 'cP' and client_id is null")[0]["n"]
+        assert p_stitched == 1  # the hash-only event before P's consent took P's key
+
+        # R by user_id: both devices go
+        result = erase(instance, user_id="uR")
+        assert_success(result)
+        assert erasure_metadata(result)["rows_removed"]["raw.events"] == 4
+        assert not any(value in str(identifiers_found(warehouse_path)) for value in ("uR", "cR1", "cR2"))
+        assert identifiers_found(warehouse_path).keys() >= {"raw.events.client_id"}  # P and Q are still there
+
+        # P by client_id, killed after its rows went and before the rebuild: the next run finishes it
+        def killed(*args, **kwargs):
+            raise RuntimeError("the process died here")
+
+        monkeypatch.setattr(erasure_defs, "_rebuild", killed)
+        assert not erase(instance, client_id="cP").success
+        status = query(warehouse_path, "select status, first_day, last_day from monitoring.erasure_log order by requested_at")
+        assert [row["status"] for row in status] == ["complete", "rows_deleted"]
+        assert (str(status[1]["first_day"]), str(status[1]["last_day"])) == (crafted.DAY1, crafted.DAY2)
+        monkeypatch.undo()
+        monkeypatch.setenv("MEASURE_EVENTS_PATH", str(exports))
+        assert_success(erase(instance))
+        assert [r["status"] for r in query(warehouse_path, "select status from monitoring.erasure_log")] == ["complete"] * 2
+
+        # Q by hash, its rejected row included
+        assert_success(erase(instance, hash="hQ"))
+        assert identifiers_found(warehouse_path) == {}
+        assert tables(warehouse_path) == reference
+
+        # the log: salted hashes, never an identifier; the blocking check ran and passed in every run
+        log = query(warehouse_path, "select * from monitoring.erasure_log order by requested_at")
+        assert [(r["identifier_kind"], r["status"]) for r in log] == [("user_id", "complete"), ("client_id", "complete"),
+                                                                      ("hash", "complete")]
+        assert all(len(r["identifier_hash"]) == 64 and r["run_id"] for r in log)
+        salt = erasure.erasure_salt(warehouse_path)
+        assert log[0]["identifier_hash"] == erasure.key_hash(salt, "user_id", "uR")
+
+        # erasing again changes nothing
+        result = erase(instance, user_id="uR")
+        assert_success(result)
+        assert erasure_metadata(result)["rows_removed_total"] == 0
+        assert tables(warehouse_path) == reference
+
+        # the exports still hold P, Q and R: loading the days again does not bring them back
+        assert_success(run_days(instance, crafted.DAY1, crafted.DAY2))
+        assert identifiers_found(warehouse_path) == {}
+        assert tables(warehouse_path) == reference
+        (check,) = [e for e in erase(instance).get_asset_check_evaluations()]
+        assert check.passed and check.metadata["erasures"].value == 4
+
+
+def test_the_check_fails_when_an_erased_key_comes_back(warehouse_path, dagster_instance, tmp_path, monkeypatch):
+    exports = crafted.write_ndjson(tmp_path / "with", crafted.crafted_rows() + erased_people())
+    monkeypatch.setenv("MEASURE_EVENTS_PATH", str(exports))
+    assert_success(run_days(dagster_instance, crafted.DAY1, crafted.DAY2))
+    assert_success(erase(dagster_instance, hash="hQ"))
+    # a row of Q written behind the pipeline's back
+    with duckdb.connect(str(warehouse_path)) as con:
+        con.execute("insert into core.sessions (visitor_key, session_id) values ('hQ', 'planted')")
+    result = erase(dagster_instance)
+    (check,) = result.get_asset_check_evaluations()
+    assert not check.passed and check.metadata["rows_referencing_erased_keys"].value == {"core.sessions": 1}
+    assert not result.success  # blocking
+
+
+def test_an_erasure_names_one_identifier(warehouse_path, dagster_instance):
+    result = erase(dagster_instance, client_id="cA", user_id="u1")
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert "name one identifier per erasure, got client_id, user_id" in failure.event_specific_data.error.message
