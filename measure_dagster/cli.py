@@ -93,9 +93,9 @@ def missing_range(instance, asset_graph, first: str, last: str) -> tuple[str, st
     days = [d.isoformat() for d in _days(date.fromisoformat(first), date.fromisoformat(last))]
     missing_days: set[str] = set()
     unpartitioned_missing = False
-    from measure_dagster.keys import ERASURE_LOG_KEY
+    from measure_dagster.keys import PRIVACY_LOG_KEYS
 
-    for key in asset_graph.materializable_asset_keys - {ERASURE_LOG_KEY}:
+    for key in asset_graph.materializable_asset_keys - set(PRIVACY_LOG_KEYS):
         if asset_graph.get(key).partitions_def is None:
             unpartitioned_missing |= instance.get_latest_materialization_event(key) is None
         else:
@@ -232,12 +232,25 @@ def erase(identifier: dict[str, str], verbose: bool = False) -> int:
     os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
     job = build_defs(settings.MeasureSettings.from_env()).resolve_job_def(erase_visitor_job.name)
     op = "__".join(ERASURE_LOG_KEY.path)
-    with dg.DagsterInstance.get() as instance:
+    with dg.DagsterInstance.get() as instance, _terminal_for_the_report(verbose) as out:
         result = job.execute_in_process(
             instance=instance, raise_on_error=False,
             run_config={"ops": {op: {"config": identifier}},
                         **({} if verbose else {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})},
         )
+        _report_erasure(result, out)
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure and event.event_specific_data.error is not None:
+                reason = event.event_specific_data.error.message.strip().splitlines()[0]
+                print(f"measure-dagster: {event.step_key}: {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _report_erasure(result, out) -> None:
+    from measure_dagster.keys import ERASURE_LOG_KEY
+
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
         if materialization.asset_key != ERASURE_LOG_KEY:
@@ -246,19 +259,12 @@ def erase(identifier: dict[str, str], verbose: bool = False) -> int:
         print(f"measure-dagster: erased {metadata.get('rows_removed_total', 0)} rows "
               f"{json.dumps(metadata.get('rows_removed', {}), sort_keys=True)}; erasures completed: "
               f"{metadata.get('erasures_completed')}; days rebuilt: "
-              f"{metadata.get('rebuilt_from', 'none')} .. {metadata.get('rebuilt_to', 'none')}")
+              f"{metadata.get('rebuilt_from', 'none')} .. {metadata.get('rebuilt_to', 'none')}", file=out, flush=True)
     for evaluation in result.get_asset_check_evaluations():
         verdict = "passed" if evaluation.passed else "FAILED"
-        print(f"measure-dagster: check {evaluation.asset_check_key.name} {verdict}")
+        print(f"measure-dagster: check {evaluation.asset_check_key.name} {verdict}", file=out, flush=True)
     print(f"measure-dagster: run {result.run_id} {'succeeded' if result.success else 'failed'} "
-          f"({settings.ui_url()}/runs/{result.run_id})")
-    if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure and event.event_specific_data.error is not None:
-                reason = event.event_specific_data.error.message.strip().splitlines()[0]
-                print(f"measure-dagster: {event.step_key}: {reason}", file=sys.stderr)
-        return 1
-    return 0
+          f"({settings.ui_url()}/runs/{result.run_id})", file=out, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,5 +4,7 @@ import dagster as dg
 
 RAW_EVENTS_KEY = dg.AssetKey(["raw", "events"])
 
-# Materialized on request (an erasure), never by the daily job or by --if-missing
+# Materialized by their own jobs (erase_visitor, apply_retention), never by the daily job or --if-missing
 ERASURE_LOG_KEY = dg.AssetKey(["monitoring", "erasure_log"])
+RETENTION_LOG_KEY = dg.AssetKey(["monitoring", "retention_log"])
+PRIVACY_LOG_KEYS = (ERASURE_LOG_KEY, RETENTION_LOG_KEY)

@@ -117,6 +117,18 @@ def _positive_int_env(name: str, default: int) -> int:
     return int(value)
 
 
+# How long apply_retention keeps each tier (docs/privacy.md); 0 keeps it forever.
+RETENTION_MONTHS_DEFAULTS = {"events": 14, "visitors": 14, "aggregates": 0}
+
+
+def retention_months(tier: str) -> int:
+    name = f"MEASURE_RETENTION_{tier.upper()}_MONTHS"
+    value = (os.environ.get(name) or str(RETENTION_MONTHS_DEFAULTS[tier])).strip()
+    if not value.isdigit():
+        raise ValueError(f"{name} must be a whole number of months >= 0 (0: kept forever); got {value!r}")
+    return int(value)
+
+
 def bigquery_job_limits(window_days: int = 1) -> dict[str, int]:
     """maximum_bytes_billed and job_execution_timeout_seconds of each dbt query job for a run over
     `window_days` days: the per-day settings times the days, at most the backfill settings."""

@@ -184,3 +184,85 @@ def test_an_erasure_names_one_identifier(warehouse_path, dagster_instance):
     assert not result.success
     (failure,) = [e for e in result.all_events if e.is_step_failure]
     assert "name one identifier per erasure, got client_id, user_id" in failure.event_specific_data.error.message
+
+
+# --- retention ------------------------------------------------------------------------------------
+
+# the cut of both tiers is DAY2: one month before this "today"
+RETENTION = {"events_months": 1, "visitors_months": 1, "aggregates_months": 0, "today": "2026-11-06"}
+EVENT_TABLES = {"raw.events": "timestamp", "staging.events_quarantine": "event_date", "staging.events_cleaned": "event_date",
+                "staging.events_sessionated": "event_date", "staging.purchases": "event_date",
+                "staging.ab_test_exposures": "event_date", "core.session_aggregates": "session_date",
+                "core.sessions": "session_date", "core.session_revenue": "session_date"}
+MARTS = {"mart.daily_performance": "date", "mart.top_pages": "date", "mart.traffic_by_country": "date",
+         "mart.conversions": "date", "mart.session_duration_distribution": "session_date", "staging.event_blocks": "date"}
+
+
+def rows_from(path, table: str, column: str, day: str, before: bool = False) -> list[tuple]:
+    """The rows of `table` from `day` on (or before it)."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return sorted(con.execute(f"select * from {table} where cast({column} as date) {'<' if before else '>='} ?",
+                                  [day]).fetchall(), key=repr)
+
+
+def test_retention_drops_the_expired_days_and_the_next_run_equals_a_refresh_of_what_is_kept(
+        warehouse_path, dagster_instance, tmp_path, monkeypatch):
+    # the reference: a run over what retention keeps, the events of DAY2 (the same file names)
+    retained = [row for row in crafted.crafted_rows() if row["timestamp"] is None or row["timestamp"].date().isoformat() >= crafted.DAY2]
+    monkeypatch.setenv("MEASURE_EVENTS_PATH", str(crafted.write_ndjson(tmp_path / "exports", retained)))
+    assert_success(run_days(dagster_instance, crafted.DAY2))
+    reference_path = tmp_path / "reference.duckdb"
+    shutil.copy(warehouse_path, reference_path)
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        for path in (warehouse_path, warehouse_path.with_name(warehouse_path.name + ".wal")):
+            path.unlink(missing_ok=True)
+        monkeypatch.setenv("MEASURE_EVENTS_PATH", str(crafted.write_ndjson(tmp_path / "exports")))
+        assert_success(run_days(instance, crafted.DAY1, crafted.DAY2))
+        marts_day1 = {table: rows_from(warehouse_path, table, column, crafted.DAY2, before=True) for table, column in MARTS.items()}
+        assert all(marts_day1.values())
+        result = defs.resolve_job_def("apply_retention").execute_in_process(
+            instance=instance, run_config={"ops": {"monitoring__retention_log": {"config": RETENTION}}}, raise_on_error=False)
+        assert_success(result)
+        (materialization,) = [e.event_specific_data.materialization for e in result.get_asset_materialization_events()
+                              if e.event_specific_data.materialization.asset_key == dg.AssetKey(["monitoring", "retention_log"])]
+        assert materialization.metadata["rows_removed"].value["raw.events"] == crafted.RAW_ROWS_BY_DAY[crafted.DAY1]
+
+        for after_next_run in (False, True):  # after retention, and after the next daily run
+            for table, column in EVENT_TABLES.items():
+                assert query(warehouse_path, f"select count(*) as n from {table} where cast({column} as date) < ?",
+                             [crafted.DAY2])[0]["n"] == 0, table
+                assert rows_from(warehouse_path, table, column, crafted.DAY2) == rows_from(reference_path, table, column, crafted.DAY2), table
+            for table, column in MARTS.items():
+                # the aggregates are kept: DAY1 as it was, DAY2 as the refresh over the retained events
+                assert rows_from(warehouse_path, table, column, crafted.DAY2) == rows_from(reference_path, table, column, crafted.DAY2), table
+                if not after_next_run:
+                    # (a partition run whose look-back reaches before the cut, as DAY2's does here, recomputes
+                    # those days from what is kept: in production the cut is 14 months behind the daily run)
+                    assert rows_from(warehouse_path, table, column, crafted.DAY2, before=True) == marts_day1[table], table
+            # visitors not seen since the cut (B, C and the day-1-only hashes) are gone from the state;
+            # those seen since keep it, first-seen dates from before the cut included
+            state = {r["visitor_key"]: r for r in query(warehouse_path, "select * from core.users_incremental")}
+            assert set(state) == {r["visitor_key"] for r in query(reference_path, "select visitor_key from core.users_incremental")}
+            assert str(state["cA"]["first_seen"]) == "2026-10-05 23:40:00" and str(state["cM"]["first_seen"]) == "2026-10-05 08:00:00"
+            for table in ("staging.user_map", "staging.user_map_days", "core.visitor_days", "core.users", "core.clients"):
+                keys = {r["visitor_key"] for r in query(warehouse_path, f"select visitor_key from {table}")}
+                assert keys <= set(state), table
+            assert_success(run_days(instance, crafted.DAY2))
+
+        log = query(warehouse_path, "select tier, cut_date from monitoring.retention_log order by tier")
+        assert [(r["tier"], str(r["cut_date"])) for r in log] == [("events", crafted.DAY2), ("visitors", crafted.DAY2)]
+
+
+def test_every_table_with_identifiers_has_a_retention_tier(warehouse_path, dagster_instance, tmp_path, monkeypatch):
+    from measure_dagster.privacy import retention
+    from measure_dagster.project import dbt_project
+    from measure_dagster.settings import MeasureSettings
+
+    monkeypatch.setenv("MEASURE_EVENTS_PATH", str(crafted.write_ndjson(tmp_path / "exports")))
+    assert_success(run_days(dagster_instance, crafted.DAY1))
+    ruled = {rule.name for rule in retention.rules(dbt_project(MeasureSettings.from_env()).manifest_path)
+             if rule.tier in ("events", "visitors")}
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        personal = {f"{schema}.{table}" for schema, table in erasure.identifier_tables(con)}
+    assert personal and personal <= ruled, personal - ruled

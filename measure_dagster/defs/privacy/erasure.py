@@ -10,20 +10,18 @@ none) rebuilds its days. The check `erased_visitors_absent` (blocking) then look
 for a value whose salted hash is in the log.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 import dagster as dg
-import yaml
-from dagster_dbt import DbtCliResource, get_asset_key_for_model
+from dagster_dbt import DbtCliResource
 from pydantic import Field
 
-from measure_dagster.defs.dbt.assets import PARTITIONED_SELECTION, dbt_model_assets, full_history_selection
+from measure_dagster.defs.privacy.rebuild import rebuild_days, session_lookback_days
 from measure_dagster.defs.resources.warehouse import DUCKDB_POOL, DuckDBWarehouse
 from measure_dagster.keys import ERASURE_LOG_KEY
 from measure_dagster.partitions import daily_partitions
 from measure_dagster.privacy import erasure
-from measure_dagster.project import dbt_project
-from measure_dagster.settings import DBT_PROJECT_DIR, MeasureSettings
+from measure_dagster.settings import MeasureSettings
 
 
 class EraseVisitorConfig(dg.Config):
@@ -34,33 +32,9 @@ class EraseVisitorConfig(dg.Config):
     hash: str = Field(default="", description="the daily fingerprint of a visitor without consent")
 
 
-def session_lookback_days() -> int:
-    return int(yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["session_lookback_days"])
-
-
 def _rebuild(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: MeasureSettings,
              first: date, last: date) -> list[str]:
-    """The partitioned models over first..last, then the full-history models: two dbt builds."""
-    project = dbt_project(settings)
-    partitioned, full_history = dbt_model_assets(settings)
-    window = ["--event-time-start", first.isoformat(), "--event-time-end", (last + timedelta(days=1)).isoformat()]
-    days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
-    rebuilt = []
-    for args, assets, partitions in (
-        (["build", "--select", PARTITIONED_SELECTION, *window], partitioned, days),
-        (["build", "--select", full_history_selection(project.manifest_path)], full_history, [None]),
-    ):
-        invocation = dbt.cli(args, manifest=project.manifest_path).wait()
-        for result in invocation.get_artifact("run_results.json")["results"]:
-            model = result["unique_id"]
-            if not model.startswith("model.") or result["status"] != "success":
-                continue
-            key = get_asset_key_for_model([assets], model.rsplit(".", 1)[1])
-            rebuilt.append(key.to_user_string())
-            for partition in partitions:
-                context.log_event(dg.AssetMaterialization(asset_key=key, partition=partition,
-                                                          metadata={"rebuilt_by_erasure": context.run_id}))
-    return rebuilt
+    return rebuild_days(context, dbt, settings, first, last, reason="rebuilt_by_erasure")
 
 
 def build_erasure_asset(settings: MeasureSettings) -> dg.AssetsDefinition:

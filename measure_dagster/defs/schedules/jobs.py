@@ -6,17 +6,17 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from measure_dagster.defs.resources.warehouse import DUCKDB_POOL
-from measure_dagster.keys import ERASURE_LOG_KEY, RAW_EVENTS_KEY
+from measure_dagster.keys import PRIVACY_LOG_KEYS, RAW_EVENTS_KEY
 
 # Raw events, every dbt model and their checks, for one partition or a range of them.
 # The unpartitioned aggregates run after the partitions they read, in the same run.
 # On BigQuery raw/events is the collector's table, an observable external asset, which
 # AssetSelection.all() leaves out (observing is a run of its own); its source checks are
 # selected explicitly, so they run in the daily job on every target. The erasure log is not the
-# daily job's: it is materialized by the job erase_visitor, on request.
+# daily job's, nor the retention log: their own jobs materialize them.
 measure_daily_job = dg.define_asset_job(
     name="measure_daily",
-    selection=(dg.AssetSelection.all() - dg.AssetSelection.assets(ERASURE_LOG_KEY))
+    selection=(dg.AssetSelection.all() - dg.AssetSelection.assets(*PRIVACY_LOG_KEYS))
     | dg.AssetSelection.checks_for_assets(RAW_EVENTS_KEY),
     description="Raw events and every dbt model for the selected days, then the full-history aggregates.",
 )
