@@ -220,7 +220,7 @@ def erase(identifier: dict[str, str], verbose: bool = False) -> int:
     import dagster as dg
 
     from measure_dagster.definitions import build_defs
-    from measure_dagster.defs.privacy.erasure import erase_visitor_job
+    from measure_dagster.defs.privacy.erasure import ERASE_VISITOR_JOB
     from measure_dagster.instance import default_dagster_home
     from measure_dagster.keys import ERASURE_LOG_KEY
 
@@ -230,7 +230,7 @@ def erase(identifier: dict[str, str], verbose: bool = False) -> int:
     if "DAGSTER_HOME" not in os.environ:
         os.environ["DAGSTER_HOME"] = str(default_dagster_home())
     os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
-    job = build_defs(settings.MeasureSettings.from_env()).resolve_job_def(erase_visitor_job.name)
+    job = build_defs(settings.MeasureSettings.from_env()).resolve_job_def(ERASE_VISITOR_JOB)
     op = "__".join(ERASURE_LOG_KEY.path)
     with dg.DagsterInstance.get() as instance, _terminal_for_the_report(verbose) as out:
         result = job.execute_in_process(

@@ -8,3 +8,5 @@ RAW_EVENTS_KEY = dg.AssetKey(["raw", "events"])
 ERASURE_LOG_KEY = dg.AssetKey(["monitoring", "erasure_log"])
 RETENTION_LOG_KEY = dg.AssetKey(["monitoring", "retention_log"])
 PRIVACY_LOG_KEYS = (ERASURE_LOG_KEY, RETENTION_LOG_KEY)
+# their tag (selecting them by key fails on a target without them: BigQuery)
+PRIVACY_TAG = "privacy"

@@ -129,6 +129,11 @@ def retention_months(tier: str) -> int:
     return int(value)
 
 
+def erasure_salt() -> str | None:
+    """MEASURE_ERASURE_SALT: the salt of the erasure log's hashes (unset: one kept beside the DuckDB file)."""
+    return (os.environ.get("MEASURE_ERASURE_SALT") or "").strip() or None
+
+
 def bigquery_job_limits(window_days: int = 1) -> dict[str, int]:
     """maximum_bytes_billed and job_execution_timeout_seconds of each dbt query job for a run over
     `window_days` days: the per-day settings times the days, at most the backfill settings."""

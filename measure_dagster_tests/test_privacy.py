@@ -266,3 +266,27 @@ def test_every_table_with_identifiers_has_a_retention_tier(warehouse_path, dagst
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         personal = {f"{schema}.{table}" for schema, table in erasure.identifier_tables(con)}
     assert personal and personal <= ruled, personal - ruled
+
+
+def test_cli_erase_runs_the_job_and_reports(warehouse_path, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from measure_dagster.settings import REPO_ROOT
+
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home")}
+    cli = str(Path(sys.executable).with_name("measure-dagster"))
+    completed = subprocess.run([cli, "erase", "--hash", "h-nobody"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                               timeout=300, check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "measure-dagster: erased 0 rows {}; erasures completed: 1; days rebuilt: none .. none" in completed.stdout
+    assert "measure-dagster: check erased_visitors_absent passed" in completed.stdout
+    assert "h-nobody" not in completed.stdout
+    with dg.DagsterInstance.from_config(str(tmp_path / "dagster_home")) as instance:
+        (run,) = instance.get_runs()
+        assert run.job_name == "erase_visitor" and run.is_success
+    refused = subprocess.run([cli, "erase", "--hash", "a", "--user-id", "b"], cwd=REPO_ROOT, env=env, capture_output=True,
+                             text=True, timeout=120, check=False)
+    assert refused.returncode == 2 and "not allowed with argument" in refused.stderr

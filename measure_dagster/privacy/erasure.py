@@ -34,6 +34,8 @@ from pathlib import Path
 
 import duckdb
 
+from measure_dagster import settings
+
 KINDS = ("client_id", "user_id", "hash")
 
 # A column of these names holds an identifier of these kinds (visitor_key: a client_id, else a hash).
@@ -50,7 +52,6 @@ REJECTED_TABLE = ("raw", "events_rejected")
 LOG_SCHEMA = "monitoring"
 LOG_TABLE = f"{LOG_SCHEMA}.erasure_log"
 KEYS_TABLE = f"{LOG_SCHEMA}.erased_keys"
-SALT_ENV = "MEASURE_ERASURE_SALT"
 
 
 class ErasureRequestError(ValueError):
@@ -99,7 +100,7 @@ class ErasureResult:
 def erasure_salt(warehouse_path: Path) -> str:
     """MEASURE_ERASURE_SALT, else a random salt kept beside the DuckDB file (created once, 0600).
     Keep it secret and stable: with it, a guessed identifier can be tested against the log."""
-    if value := os.environ.get(SALT_ENV, "").strip():
+    if value := settings.erasure_salt():
         return value
     path = warehouse_path.with_name("erasure_salt")
     if not path.exists():

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from measure_dagster.defs.privacy.rebuild import rebuild_days, session_lookback_days
 from measure_dagster.defs.resources.warehouse import DUCKDB_POOL, DuckDBWarehouse
-from measure_dagster.keys import ERASURE_LOG_KEY
+from measure_dagster.keys import ERASURE_LOG_KEY, PRIVACY_TAG
 from measure_dagster.partitions import daily_partitions
 from measure_dagster.privacy import erasure
 from measure_dagster.settings import MeasureSettings
@@ -42,6 +42,7 @@ def build_erasure_asset(settings: MeasureSettings) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=ERASURE_LOG_KEY,
+        tags={PRIVACY_TAG: ""},
         group_name="monitoring",
         pool=DUCKDB_POOL,
         kinds={"duckdb"},
@@ -78,25 +79,32 @@ def build_erasure_asset(settings: MeasureSettings) -> dg.AssetsDefinition:
     return erasure_log
 
 
-@dg.asset_check(asset=ERASURE_LOG_KEY, blocking=True,
-                description="No table holds a value whose salted hash an erasure logged (by the rule that deleted it).")
-def erased_visitors_absent(warehouse: DuckDBWarehouse) -> dg.AssetCheckResult:
-    salt = erasure.erasure_salt(warehouse.database_path())
-    with warehouse.connect() as con:
-        remaining = erasure.remaining_references(con, salt)
-        tables = len(erasure.identifier_tables(con))
-        erasures = con.execute(f"select count(*) from {erasure.LOG_TABLE}").fetchall()[0][0]
-    return dg.AssetCheckResult(
-        passed=not remaining,
-        metadata={"tables_checked": tables, "erasures": erasures,
-                  "rows_referencing_erased_keys": dg.MetadataValue.json(remaining)},
-        description=None if not remaining else f"rows still reference erased keys: {remaining}",
+def build_erasure_check() -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=ERASURE_LOG_KEY, blocking=True,
+                    description="No table holds a value whose salted hash an erasure logged (by the rule that deleted it).")
+    def erased_visitors_absent(warehouse: DuckDBWarehouse) -> dg.AssetCheckResult:
+        salt = erasure.erasure_salt(warehouse.database_path())
+        with warehouse.connect() as con:
+            remaining = erasure.remaining_references(con, salt)
+            tables = len(erasure.identifier_tables(con))
+            erasures = con.execute(f"select count(*) from {erasure.LOG_TABLE}").fetchall()[0][0]
+        return dg.AssetCheckResult(
+            passed=not remaining,
+            metadata={"tables_checked": tables, "erasures": erasures,
+                      "rows_referencing_erased_keys": dg.MetadataValue.json(remaining)},
+            description=None if not remaining else f"rows still reference erased keys: {remaining}",
+        )
+
+    return erased_visitors_absent
+
+
+ERASE_VISITOR_JOB = "erase_visitor"
+
+
+def build_erase_visitor_job():
+    return dg.define_asset_job(
+        ERASE_VISITOR_JOB,
+        selection=dg.AssetSelection.assets(ERASURE_LOG_KEY),
+        description="Erase a person (client_id, user_id or hash) from every table and rebuild the affected days; "
+        "launchpad config: ops.monitoring__erasure_log.config.",
     )
-
-
-erase_visitor_job = dg.define_asset_job(
-    "erase_visitor",
-    selection=dg.AssetSelection.assets(ERASURE_LOG_KEY),
-    description="Erase a person (client_id, user_id or hash) from every table and rebuild the affected days; "
-    "launchpad config: ops.monitoring__erasure_log.config.",
-)

@@ -11,7 +11,7 @@ from pydantic import Field
 from measure_dagster import settings as env_settings
 from measure_dagster.defs.privacy.rebuild import rebuild_days, session_lookback_days
 from measure_dagster.defs.resources.warehouse import DUCKDB_POOL, DuckDBWarehouse
-from measure_dagster.keys import RETENTION_LOG_KEY
+from measure_dagster.keys import PRIVACY_TAG, RETENTION_LOG_KEY
 from measure_dagster.partitions import daily_partitions
 from measure_dagster.privacy import retention
 from measure_dagster.project import dbt_project
@@ -39,6 +39,7 @@ def build_retention_asset(settings: MeasureSettings) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=RETENTION_LOG_KEY,
+        tags={PRIVACY_TAG: ""},
         group_name="monitoring",
         pool=DUCKDB_POOL,
         kinds={"duckdb"},
@@ -77,13 +78,15 @@ def build_retention_asset(settings: MeasureSettings) -> dg.AssetsDefinition:
     return retention_log
 
 
-apply_retention_job = dg.define_asset_job(
-    "apply_retention",
-    selection=dg.AssetSelection.assets(RETENTION_LOG_KEY),
-    description="Delete rows older than each tier's retention and rebuild the days after the cut (docs/privacy.md).",
-)
+APPLY_RETENTION_JOB = "apply_retention"
 
-apply_retention_daily = dg.ScheduleDefinition(
-    job=apply_retention_job, cron_schedule="0 3 * * *", execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
+
+def build_retention_job_and_schedule():
+    job = dg.define_asset_job(
+        APPLY_RETENTION_JOB,
+        selection=dg.AssetSelection.assets(RETENTION_LOG_KEY),
+        description="Delete rows older than each tier's retention and rebuild the days after the cut (docs/privacy.md).",
+    )
+    schedule = dg.ScheduleDefinition(job=job, cron_schedule="0 3 * * *", execution_timezone="UTC",
+                                     default_status=dg.DefaultScheduleStatus.RUNNING)
+    return job, schedule

@@ -6,7 +6,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from measure_dagster.defs.resources.warehouse import DUCKDB_POOL
-from measure_dagster.keys import PRIVACY_LOG_KEYS, RAW_EVENTS_KEY
+from measure_dagster.keys import PRIVACY_TAG, RAW_EVENTS_KEY
 
 # Raw events, every dbt model and their checks, for one partition or a range of them.
 # The unpartitioned aggregates run after the partitions they read, in the same run.
@@ -16,7 +16,7 @@ from measure_dagster.keys import PRIVACY_LOG_KEYS, RAW_EVENTS_KEY
 # daily job's, nor the retention log: their own jobs materialize them.
 measure_daily_job = dg.define_asset_job(
     name="measure_daily",
-    selection=(dg.AssetSelection.all() - dg.AssetSelection.assets(*PRIVACY_LOG_KEYS))
+    selection=(dg.AssetSelection.all() - dg.AssetSelection.tag(PRIVACY_TAG, ""))
     | dg.AssetSelection.checks_for_assets(RAW_EVENTS_KEY),
     description="Raw events and every dbt model for the selected days, then the full-history aggregates.",
 )
