@@ -1,6 +1,6 @@
 # make dev   install, prepare the dbt manifest, materialize the sample (once), start the Dagster UI
 # make run   install and materialize the whole graph on the embedded DuckDB
-# make test  install, lint and run the whole test suite (make lint: ruff and sqlfluff alone)
+# make test  install, lint and run the whole test suite (make lint: ruff alone; make test-fast: the fast layer)
 # make bench benchmarks (bench/; options: make bench BENCH_ARGS="--events 1000000 --repeat 1"; make bench-quick: minutes)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -27,7 +27,7 @@ PORT ?= 3000
 # the run links `measure-dagster materialize` prints
 export MEASURE_UI_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: lint lint-sql help install manifest sample dev run lint test browser bq-emulator googlesql-analyzer bench bench-quick bigquery-bytes clean screenshots postgres postgres-install postgres-stop test-postgres bench-disk bench-instance
+.PHONY: lint lint-sql help install manifest sample dev run lint test test-fast browser bq-emulator googlesql-analyzer bench bench-quick bigquery-bytes clean screenshots postgres postgres-install postgres-stop test-postgres bench-disk bench-instance
 
 help:
 	@sed -n 's/^# //p' Makefile | head -4
@@ -72,8 +72,7 @@ bq-emulator:
 googlesql-analyzer: install
 	@bash scripts/googlesql_analyzer.sh install
 
-# ruff over the Python (pyproject.toml [tool.ruff]; `ruff format` is not applied: check only),
-# sqlfluff over the dbt models (dbt_project/.sqlfluff)
+# ruff over the Python (pyproject.toml [tool.ruff]; `ruff format` is not applied: check only)
 lint: install
 	$(BIN)/ruff check .
 
@@ -83,6 +82,11 @@ lint-sql: install
 
 test: lint manifest browser bq-emulator googlesql-analyzer postgres-install
 	$(BIN)/pytest
+
+# the fast layer, in seconds: every test that runs no pipeline, server or fresh interpreter
+# (marked in measure_dagster_tests/conftest.py); no browser, emulator or analyzer needed
+test-fast: lint manifest
+	$(BIN)/pytest -m "not slow"
 
 bench: manifest
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

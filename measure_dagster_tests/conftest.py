@@ -38,6 +38,21 @@ def pytest_configure(config):
     )
 
 
+# The fast layer (`make test-fast`, under 90 s): every test but those that run the pipeline
+# (a warehouse or a Dagster instance), a server (GoogleSQL analyzer, BigQuery emulator,
+# PostgreSQL, the UI) or fresh interpreters. They are marked `slow` here, by what they use.
+SLOW_FIXTURES = {"warehouse_path", "dagster_instance", "googlesql_analyzer"}
+SLOW_MODULES = {"test_module_imports", "test_ui_browser", "test_bigquery", "test_bigquery_production",
+                "test_postgres_instance", "test_faults", "test_disk_bounds", "test_cli_output", "test_injection_and_secrets",
+                "test_upstream_parity", "test_googlesql_gate"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 def wipe_warehouse() -> None:
     WAREHOUSE.parent.mkdir(parents=True, exist_ok=True)
     for path in (WAREHOUSE, WAREHOUSE.with_name(WAREHOUSE.name + ".wal")):

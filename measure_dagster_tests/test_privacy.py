@@ -16,6 +16,7 @@ from datetime import datetime
 
 import dagster as dg
 import duckdb
+import pytest
 
 from measure_dagster.definitions import defs
 from measure_dagster.defs.privacy import erasure as erasure_defs
@@ -290,3 +291,24 @@ def test_cli_erase_runs_the_job_and_reports(warehouse_path, tmp_path):
     refused = subprocess.run([cli, "erase", "--hash", "a", "--user-id", "b"], cwd=REPO_ROOT, env=env, capture_output=True,
                              text=True, timeout=120, check=False)
     assert refused.returncode == 2 and "not allowed with argument" in refused.stderr
+
+
+def test_retention_cut_is_the_same_day_months_before():
+    from datetime import date
+
+    from measure_dagster.privacy.retention import cuts, months_before
+
+    assert months_before(date(2027, 12, 4), 14) == date(2026, 10, 4)
+    assert months_before(date(2026, 3, 31), 1) == date(2026, 2, 28)  # a shorter month: its last day
+    assert months_before(date(2028, 3, 31), 1) == date(2028, 2, 29)
+    assert months_before(date(2026, 1, 15), 1) == date(2025, 12, 15)
+    assert cuts(date(2026, 11, 6), {"events": 1, "visitors": 14, "aggregates": 0}) == {
+        "events": date(2026, 10, 6), "visitors": date(2025, 9, 6)}
+
+
+def test_a_request_names_exactly_one_identifier():
+    assert erasure.ErasureRequest.of(user_id=" u1 ") == erasure.ErasureRequest("user_id", "u1")
+    assert erasure.ErasureRequest.of() is None
+    with pytest.raises(erasure.ErasureRequestError, match="got client_id, hash"):
+        erasure.ErasureRequest.of(client_id="c", hash="h")
+    assert erasure.key_hash("salt", "user_id", "u1") != erasure.key_hash("salt", "client_id", "u1")
