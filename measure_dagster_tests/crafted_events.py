@@ -210,6 +210,44 @@ EXPECTED_USER_MAP = {
     ("cM", "u3"): {"first_seen": "2026-10-06 04:00:00", "last_seen": "2026-10-06 05:00:00", "events": 3, "is_current_user": True},
 }
 
+# core.visitor_days, (visitor, day) -> client_id, first / last seen, events: the human events
+# (duplicates and bots not), each day alone
+#   cA 10-05: 23:40, 23:55; 10-06: 00:10 (its copy dropped), 00:40, 01:10:01, 01:15:01
+#   hB 10-05: 10:00, 10:05, 12:00;  cF 10-06: 09:00, 09:10
+#   cM 10-05: 08:00, 08:01, 14:00, 14:05; 10-06: 02:00, 02:05 (the colliding pair, copy dropped), 02:15,
+#      04:00, 04:30, 05:00, 07:00
+EXPECTED_VISITOR_DAYS = {
+    ("cA", DAY1): ("cA", "2026-10-05 23:40:00", "2026-10-05 23:55:00", 2),
+    ("cA", DAY2): ("cA", "2026-10-06 00:10:00", "2026-10-06 01:15:01", 4),
+    ("hB", DAY1): (None, "2026-10-05 10:00:00", "2026-10-05 12:00:00", 3),
+    ("cF", DAY2): ("cF", "2026-10-06 09:00:00", "2026-10-06 09:10:00", 2),
+    ("cM", DAY1): ("cM", "2026-10-05 08:00:00", "2026-10-05 14:05:00", 4),
+    ("cM", DAY2): ("cM", "2026-10-06 02:00:00", "2026-10-06 07:00:00", 8),
+}
+# staging.user_map_days, (visitor, user_id, day) -> first / last seen logged in, events
+EXPECTED_USER_MAP_DAYS = {
+    ("cA", "u1", DAY2): ("2026-10-06 01:10:01", "2026-10-06 01:15:01", 2),
+    ("cF", "u2", DAY2): ("2026-10-06 09:00:00", "2026-10-06 09:10:00", 2),
+    ("cM", "u4", DAY1): ("2026-10-05 14:00:00", "2026-10-05 14:05:00", 2),
+    ("cM", "u3", DAY2): ("2026-10-06 04:00:00", "2026-10-06 05:00:00", 3),
+}
+# core.session_aggregates, (visitor, start) -> end, events, pageviews, the session's own login
+# (no stitching yet: that is core.sessions), for the sessions of EXPECTED_SESSIONS
+EXPECTED_SESSION_AGGREGATES = {
+    ("cA", "2026-10-05 23:40:00"): ("2026-10-06 00:40:00", 4, 3, None),
+    ("cA", "2026-10-06 01:10:01"): ("2026-10-06 01:15:01", 2, 1, "u1"),
+    ("hB", "2026-10-05 10:00:00"): ("2026-10-05 10:05:00", 2, 2, None),
+    ("hB", "2026-10-05 12:00:00"): ("2026-10-05 12:00:00", 1, 1, None),
+    ("cF", "2026-10-06 09:00:00"): ("2026-10-06 09:10:00", 2, 1, "u2"),
+    ("cM", "2026-10-05 08:00:00"): ("2026-10-05 08:01:00", 2, 1, None),
+    ("cM", "2026-10-05 14:00:00"): ("2026-10-05 14:05:00", 2, 1, "u4"),
+    ("cM", "2026-10-06 02:00:00"): ("2026-10-06 02:15:00", 4, 4, None),
+    ("cM", "2026-10-06 04:00:00"): ("2026-10-06 05:00:00", 3, 2, "u3"),
+    ("cM", "2026-10-06 07:00:00"): ("2026-10-06 07:00:00", 1, 1, None),
+}
+# staging.ab_test_exposures: A's first event is its only one with an ab_test record
+EXPECTED_AB_TEST_EXPOSURES = [(DAY1, "cA", "hero", "b", False, "2026-10-05 23:40:00", "2026-10-05 23:40:00", 1, "2026-09")]
+
 # staging.event_blocks, (date, hour) -> (events, bot events, distinct visitors), bots included,
 # duplicates and the row without visitor key not
 EXPECTED_EVENT_BLOCKS = {

@@ -60,7 +60,8 @@ def _seconds(column: str) -> str:
 
 
 def assert_visitor_figures(path) -> None:
-    """core.users, core.clients, core.users_incremental, staging.user_map, staging.event_blocks
+    """core.users, core.clients, core.users_incremental, staging.user_map, core.visitor_days,
+    staging.user_map_days, core.session_aggregates, staging.ab_test_exposures, staging.event_blocks
     and the duration buckets, against crafted_events.py."""
     users = {r.pop("visitor_key"): r for r in query(path, f"""
         select visitor_key, client_id, user_id, {_seconds('first_seen')}, {_seconds('last_seen')}, days_active,
@@ -83,6 +84,27 @@ def assert_visitor_figures(path) -> None:
         select visitor_key, user_id, {_seconds('first_seen')}, {_seconds('last_seen')}, events, is_current_user
         from staging.user_map""")}
     assert user_map == crafted.EXPECTED_USER_MAP
+
+    visitor_days = {(r["visitor_key"], str(r["event_date"])): (r["client_id"], r["first_seen"], r["last_seen"], r["events"])
+                    for r in query(path, f"""select visitor_key, event_date, client_id, {_seconds('first_seen')},
+                                              {_seconds('last_seen')}, events from core.visitor_days""")}
+    assert visitor_days == crafted.EXPECTED_VISITOR_DAYS
+
+    user_map_days = {(r["visitor_key"], r["user_id"], str(r["event_date"])): (r["first_seen"], r["last_seen"], r["events"])
+                     for r in query(path, f"""select visitor_key, user_id, event_date, {_seconds('first_seen')},
+                                               {_seconds('last_seen')}, events from staging.user_map_days""")}
+    assert user_map_days == crafted.EXPECTED_USER_MAP_DAYS
+
+    aggregates = {(r["visitor_key"], r["session_start"]): (r["session_end"], r["events"], r["pageviews"], r["session_user_id"])
+                  for r in query(path, f"""select visitor_key, {_seconds('session_start')}, {_seconds('session_end')}, events,
+                                           pageviews, session_user_id from core.session_aggregates""")}
+    assert aggregates == crafted.EXPECTED_SESSION_AGGREGATES
+
+    exposures = [tuple(r.values()) for r in query(path, f"""
+        select cast(event_date as varchar), visitor_key, test_name, variant, is_bot, {_seconds('first_exposed_at')},
+               {_seconds('last_exposed_at')}, exposure_events, test_definition
+        from staging.ab_test_exposures""")]
+    assert exposures == crafted.EXPECTED_AB_TEST_EXPOSURES
 
     blocks = {(str(r["date"]), r["hour"]): (r["event_count"], r["bot_event_count"], r["visitors"])
               for r in query(path, "select * from staging.event_blocks")}
@@ -206,3 +228,21 @@ def test_direct_attribution_reaches_back_exactly_30_days(warehouse_path, dagster
         select visitor_key, strftime(session_start, '%Y-%m-%d %H:%M:%S') as start, source, medium, is_inherited_source
         from core.sessions""")}
     assert sessions == crafted.EXPECTED_ATTRIBUTION
+
+
+def test_a_session_logged_in_as_two_users_takes_the_greatest_user_id(warehouse_path, dagster_instance, tmp_path, monkeypatch):
+    """One session (5 minutes), logged in as ub, then as ua: the session's user is the greatest
+    user_id, ub (not the last login); the visitor's current user is the last login, ua."""
+    t = datetime.fromisoformat
+    rows = [
+        crafted._event(t("2026-10-05 10:00:00"), client_id="cX", hash="hX", user_id="ub", url="https://shop.example/account"),
+        crafted._event(t("2026-10-05 10:05:00"), client_id="cX", hash="hX", user_id="ua", url="https://shop.example/pricing"),
+    ]
+    monkeypatch.setenv("MEASURE_EVENTS_PATH", str(crafted.write_ndjson(tmp_path / "exports", rows)))
+    assert_success(run_days(dagster_instance, crafted.DAY1))
+    sessions = query(warehouse_path, "select user_id, events from core.sessions")
+    assert sessions == [{"user_id": "ub", "events": 2}]
+    assert query(warehouse_path, "select session_user_id from core.session_aggregates") == [{"session_user_id": "ub"}]
+    current = query(warehouse_path, "select user_id from staging.user_map where is_current_user")
+    assert current == [{"user_id": "ua"}]
+    assert query(warehouse_path, "select user_id from core.users") == [{"user_id": "ua"}]
