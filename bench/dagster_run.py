@@ -15,11 +15,11 @@ import time
 
 t_import = time.perf_counter()
 import dagster as dg  # noqa: E402
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG  # noqa: E402
 
 from measure_dagster.definitions import defs  # noqa: E402
 from measure_dagster.defs.schedules.jobs import measure_daily_job  # noqa: E402
 from measure_dagster.keys import RAW_EVENTS_KEY  # noqa: E402
+from measure_dagster.partitions import partition_range_tags  # noqa: E402
 
 import_seconds = time.perf_counter() - t_import
 
@@ -39,7 +39,7 @@ def main() -> None:
         else:
             result = job.execute_in_process(
                 instance=instance, asset_selection=keys, raise_on_error=False,
-                tags={ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end})
+                tags=partition_range_tags(start, end))
         seconds = time.perf_counter() - t0
         steps: dict[str, list[float]] = {}
         for entry in instance.all_logs(result.run_id):

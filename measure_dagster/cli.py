@@ -138,18 +138,16 @@ def _terminal_for_the_report(verbose: bool):
 
 def materialize(start: date | None, end: date | None, only_raw_events: bool = False, *,
                 if_missing: bool = False, verbose: bool = False) -> int:
+    import uuid
+
     import dagster as dg
-    from dagster._core.storage.tags import (
-        ASSET_PARTITION_RANGE_END_TAG,
-        ASSET_PARTITION_RANGE_START_TAG,
-    )
-    from dagster._core.utils import make_new_run_id
 
     from measure_dagster.definitions import build_defs
     from measure_dagster.defs.dbt.assets import dbt_model_keys
     from measure_dagster.defs.schedules.jobs import measure_daily_job
     from measure_dagster.instance import default_dagster_home
     from measure_dagster.keys import RAW_EVENTS_KEY
+    from measure_dagster.partitions import partition_range_tags
     from measure_dagster.recovery import release_runs_of_dead_processes
     from measure_dagster.run_report import RunReport
 
@@ -174,7 +172,7 @@ def materialize(start: date | None, end: date | None, only_raw_events: bool = Fa
         for run_id in release_runs_of_dead_processes(instance):
             print(f"measure-dagster: run {run_id} was killed with its process; marked failed, its pool slot released", flush=True)
         dbt_models = set() if only_raw_events else dbt_model_keys(measure_settings)
-        run_id = make_new_run_id()
+        run_id = str(uuid.uuid4())
         started_at = datetime.now(UTC)
         is_terminal = sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
         with _terminal_for_the_report(verbose) as out:
@@ -185,7 +183,7 @@ def materialize(start: date | None, end: date | None, only_raw_events: bool = Fa
                 result = job.execute_in_process(
                     instance=instance,
                     run_id=run_id,
-                    tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+                    tags=partition_range_tags(first, last),
                     asset_selection=[RAW_EVENTS_KEY] if only_raw_events else None,
                     # the concise report replaces Dagster's console log (the event log is stored all the same)
                     run_config=None if verbose else {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},

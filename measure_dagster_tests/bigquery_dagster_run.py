@@ -18,11 +18,11 @@ import sys
 
 def main(argv: list[str]) -> int:
     import dagster as dg
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from measure_dagster import settings
     from measure_dagster.definitions import defs
     from measure_dagster.keys import RAW_EVENTS_KEY
+    from measure_dagster.partitions import partition_range_tags
     from measure_dagster_tests.pipeline import run_days
 
     observe_first, observe_last, *partitions = argv
@@ -44,7 +44,7 @@ def main(argv: list[str]) -> int:
         observed = defs.resolve_implicit_global_asset_job_def().execute_in_process(
             instance=instance,
             asset_selection=[RAW_EVENTS_KEY],
-            tags={ASSET_PARTITION_RANGE_START_TAG: observe_first, ASSET_PARTITION_RANGE_END_TAG: observe_last},
+            tags=partition_range_tags(observe_first, observe_last),
             raise_on_error=False,
         )
         report["observe_success"] = observed.success

@@ -10,15 +10,12 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import yaml
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
 from measure_dagster import settings
 from measure_dagster.definitions import defs
 from measure_dagster.defs.resources.dbt import ProjectDbtCliResource
 from measure_dagster.defs.schedules.jobs import measure_daily_job
+from measure_dagster.partitions import partition_range_tags
 from measure_dagster.settings import DBT_PROJECT_DIR
 
 
@@ -55,7 +52,7 @@ def run_days(instance: dg.DagsterInstance, first: str, last: str | None = None, 
                                       run_config=run_config, raise_on_error=False)
     return job.execute_in_process(
         instance=instance,
-        tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+        tags=partition_range_tags(first, last),
         asset_selection=asset_selection,
         run_config=run_config,
         raise_on_error=False,

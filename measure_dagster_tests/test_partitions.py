@@ -149,3 +149,14 @@ def test_schedule_runs_yesterday_at_0200_utc():
     job = defs.resolve_job_def(schedule.job_name)
     assert requests[0].asset_selection is None
     assert set(job.asset_layer.selected_asset_keys) == {RAW, *asset_keys(True), *asset_keys(False), *monitoring_keys()}
+
+
+def test_partition_range_tags_are_dagsters():
+    # the project spells the two tags itself (the public API does not export them): a Dagster
+    # upgrade that renames them must fail here, not silently run one partition
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    from measure_dagster.partitions import partition_range_tags
+
+    assert partition_range_tags("2026-10-01", "2026-10-31") == {
+        ASSET_PARTITION_RANGE_START_TAG: "2026-10-01", ASSET_PARTITION_RANGE_END_TAG: "2026-10-31"}

@@ -43,7 +43,7 @@ def build_erasure_asset(settings: MeasureSettings) -> dg.AssetsDefinition:
     @dg.asset(
         key=ERASURE_LOG_KEY,
         tags={PRIVACY_TAG: ""},
-        group_name="monitoring",
+        group_name="privacy",
         pool=DUCKDB_POOL,
         kinds={"duckdb"},
         description="Erase a person from every table (docs/privacy.md): materialize with one identifier "

@@ -40,7 +40,7 @@ def build_retention_asset(settings: MeasureSettings) -> dg.AssetsDefinition:
     @dg.asset(
         key=RETENTION_LOG_KEY,
         tags={PRIVACY_TAG: ""},
-        group_name="monitoring",
+        group_name="privacy",
         pool=DUCKDB_POOL,
         kinds={"duckdb"},
         description="Delete what is older than each tier's retention (docs/privacy.md), rebuild the days "

@@ -13,13 +13,10 @@ import functools
 from datetime import date, timedelta
 
 import dagster as dg
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
 from measure_dagster.defs.schedules.jobs import measure_daily_job, measure_whole_table_tests
 from measure_dagster.keys import RAW_EVENTS_KEY
+from measure_dagster.partitions import partition_range_tags
 from measure_dagster.settings import MeasureSettings
 
 daily_schedule = dg.build_schedule_from_partitioned_job(
@@ -57,11 +54,7 @@ def build_observe_raw_events_schedule(settings: MeasureSettings) -> dg.ScheduleD
         if first > last:
             return dg.SkipReason(f"no complete day since the first partition ({settings.partitions_start}) yet")
         return dg.RunRequest(
-            tags={
-                ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
-                ASSET_PARTITION_RANGE_END_TAG: last.isoformat(),
-                "measure/trigger": "observe_raw_events_hourly",
-            },
+            tags={**partition_range_tags(first.isoformat(), last.isoformat()), "measure/trigger": "observe_raw_events_hourly"},
         )
 
     return observe_raw_events_schedule
