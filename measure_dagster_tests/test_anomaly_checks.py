@@ -121,3 +121,10 @@ def test_planted_faults_warn_and_the_weekend_dip_does_not(warehouse_path, dagste
     assert [name for name, e in found.items() if not e.passed] == ["hours_without_events"]
     assert meta(found["hours_without_events"], "silent_hours") == "09:00, 10:00, 11:00"
     assert meta(found["events_vs_same_weekday"], "observed") == 21 * 16 + 2
+
+    # the bands are check config: a run that counts an hour as busy only from 100 events a median
+    # finds no usually-busy hour silent on the outage day (17 an hour)
+    quieter = run_days(dagster_instance, weeks.OUTAGE.isoformat(),
+                       run_config={"ops": {"traffic_anomaly_checks": {"config": {"min_hourly_events": 100}}}})
+    assert_success(quieter)
+    assert evaluations(quieter)["hours_without_events"].passed

@@ -43,6 +43,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
+from pydantic import Field
 
 from measure_dagster.defs.checks.raw_events import volume_days
 from measure_dagster.defs.resources.warehouse import DUCKDB_POOL, DuckDBWarehouse
@@ -90,6 +91,29 @@ class AnomalySettings:
             dominant_share=_number_env("MEASURE_ANOMALY_DOMINANT_SHARE", cls.dominant_share),
             min_history_weeks=int(weeks),
         )
+
+
+class AnomalyConfig(dg.Config):
+    """The bands of the checks, as check config (the launchpad shows them, a run can set its own);
+    each default is its MEASURE_ANOMALY_* variable (the table above), else AnomalySettings'."""
+
+    mad_k: float = Field(default_factory=lambda: AnomalySettings.from_env().mad_k, ge=0,
+                         description="k of the band median ± k·MAD (MEASURE_ANOMALY_MAD_K)")
+    min_band_ratio: float = Field(default_factory=lambda: AnomalySettings.from_env().min_band_ratio, ge=0,
+                                  description="counts: the band is at least ± this × the median (MEASURE_ANOMALY_MIN_BAND_RATIO)")
+    min_share_band: float = Field(default_factory=lambda: AnomalySettings.from_env().min_share_band, ge=0,
+                                  description="shares: the band is at least + this (MEASURE_ANOMALY_MIN_SHARE_BAND)")
+    min_hourly_events: float = Field(default_factory=lambda: AnomalySettings.from_env().min_hourly_events, ge=0,
+                                     description="an hour is usually busy from this median (MEASURE_ANOMALY_MIN_HOURLY_EVENTS)")
+    dominant_share: float = Field(default_factory=lambda: AnomalySettings.from_env().dominant_share, ge=0,
+                                  description="a page or country above this share carries most (MEASURE_ANOMALY_DOMINANT_SHARE)")
+    min_history_weeks: int = Field(default_factory=lambda: AnomalySettings.from_env().min_history_weeks, ge=1, le=HISTORY_WEEKS,
+                                   description="earlier same weekdays needed to judge a day (MEASURE_ANOMALY_MIN_HISTORY_WEEKS)")
+
+    def bands(self) -> AnomalySettings:
+        return AnomalySettings(mad_k=self.mad_k, min_band_ratio=self.min_band_ratio, min_share_band=self.min_share_band,
+                               min_hourly_events=self.min_hourly_events, dominant_share=self.dominant_share,
+                               min_history_weeks=self.min_history_weeks)
 
 
 # --- statistics -------------------------------------------------------------------------------
@@ -304,8 +328,9 @@ def build_anomaly_checks(settings: MeasureSettings) -> dg.AssetChecksDefinition:
         name="traffic_anomaly_checks",
         pool=DUCKDB_POOL if settings.is_local else None,
     )
-    def traffic_anomaly_checks(context: dg.AssetCheckExecutionContext, traffic_profile_reader: TrafficProfileRows):
-        bands = AnomalySettings.from_env()
+    def traffic_anomaly_checks(context: dg.AssetCheckExecutionContext, config: AnomalyConfig,
+                               traffic_profile_reader: TrafficProfileRows):
+        bands = config.bands()
         days = volume_days(context)
         profiles, hourly = read_tables(traffic_profile_reader, manifest_path, days[0], days[-1])
         for name, judge in JUDGES.items():
