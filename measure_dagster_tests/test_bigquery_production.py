@@ -102,6 +102,8 @@ def assert_volume_verdicts(raw_asset, resources: dict, today: date) -> None:
     # the run's partition: the quiet day is judged, and is low (5 against 20)
     quiet = run_volume_check(raw_asset, resources, partition_tags(low_day))
     assert not quiet.passed
+    assert quiet.metadata["expected_min_events"].value == 10.0
+    assert quiet.description == f"5 events on {low_day.isoformat()}, expected at least 10 (0.5 x the trailing-week average of 20)"
     assert {k: quiet.metadata[k].value for k in ("day", "events", "trailing_week_average", "ratio")} == {
         "day": low_day.isoformat(), "events": 5, "trailing_week_average": 20.0, "ratio": 0.25}
     assert run_volume_check(raw_asset, resources, partition_tags(yesterday)).passed

@@ -76,12 +76,13 @@ def test_volume_check_figures():
     day = date(2026, 10, 8)
     week = {day - timedelta(days=n): 100 for n in range(1, 8)}
     assert evaluate_volume({**week, day: 50}, day, 0.5) == (True, {
-        "day": "2026-10-08", "events": 50, "trailing_week_average": 100.0, "ratio": 0.5, "min_ratio": 0.5})
+        "day": "2026-10-08", "events": 50, "trailing_week_average": 100.0, "ratio": 0.5, "min_ratio": 0.5,
+        "expected_min_events": 50.0})
     passed, metadata = evaluate_volume({**week, day: 49}, day, 0.5)
     assert not passed and metadata["ratio"] == 0.49
     # 3 days of 70 in the week: average 30; 14 events is below half of it
     passed, metadata = evaluate_volume({day - timedelta(days=n): 70 for n in (1, 2, 3)} | {day: 14}, day, 0.5)
-    assert (passed, metadata["trailing_week_average"]) == (False, 30.0)
+    assert (passed, metadata["trailing_week_average"], metadata["expected_min_events"]) == (False, 30.0, 15.0)
     assert evaluate_volume({day: 3}, day, 0.5)[0]  # no history: nothing to compare against
 
 

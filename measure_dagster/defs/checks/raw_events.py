@@ -55,6 +55,8 @@ def evaluate_volume(counts: dict[date, int], day: date, min_ratio: float) -> tup
         "trailing_week_average": round(average, 2),
         "ratio": round(events / average, 4) if average else None,
         "min_ratio": min_ratio,
+        # the expected range beside the observed value: at least this many events
+        "expected_min_events": round(min_ratio * average, 2),
     }
     # with no history there is nothing to compare against
     return (average == 0 or events >= min_ratio * average), metadata
@@ -117,6 +119,10 @@ def build_raw_event_checks(settings: MeasureSettings) -> tuple[dg.AssetChecksDef
         _, metadata = next(((p, m) for p, m in verdicts if not p), verdicts[-1])
         if len(days) > 1:
             metadata = {**metadata, "days_checked": len(days), "low_days": ", ".join(low) or "none"}
-        return dg.AssetCheckResult(passed=not low, severity=dg.AssetCheckSeverity.WARN, metadata=metadata)
+        description = None if not low else (
+            f"{metadata['events']} events on {metadata['day']}, expected at least {metadata['expected_min_events']:g} "
+            f"({min_ratio:g} x the trailing-week average of {metadata['trailing_week_average']:g})")
+        return dg.AssetCheckResult(passed=not low, severity=dg.AssetCheckSeverity.WARN, metadata=metadata,
+                                   description=description)
 
     return raw_events_freshness, raw_events_volume
