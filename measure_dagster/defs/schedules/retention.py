@@ -1,7 +1,7 @@
 """Run retention: Dagster OSS keeps every run and its event log; this job deletes old ones.
 
 Ticks expire by dagster.yaml's `retention:` (the daemon). Runs do not: the job
-`dagster_instance_retention` (daily at 04:00 UTC, schedule `dagster_instance_retention_daily`)
+`dagster_instance_retention` (daily at 04:00 UTC, schedule `dagster_instance_retention_schedule`)
 deletes finished runs older than MEASURE_DAGSTER_RUN_RETENTION_DAYS (default 90; 0 keeps every
 run), with their event logs, except runs holding the latest materialization or observation of
 some asset partition: deleting those would make Dagster see the partition as never built
