@@ -136,6 +136,25 @@ def _terminal_for_the_report(verbose: bool):
         report.close()
 
 
+def _use_dagster_home() -> None:
+    """DAGSTER_HOME, default the project's instance (MEASURE_DAGSTER_INSTANCE), created if missing."""
+    from measure_dagster.instance import default_dagster_home
+
+    if "DAGSTER_HOME" not in os.environ:
+        os.environ["DAGSTER_HOME"] = str(default_dagster_home())
+    os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
+
+
+def _print_step_failures(result) -> None:
+    """Each failed step's reason, last and alone (a dagster.Failure's description is one sentence
+    naming the problem)."""
+    for event in result.all_events:
+        if event.is_step_failure and event.event_specific_data.error is not None:
+            reason = event.event_specific_data.error.message.strip().splitlines()[0]
+            print(f"measure-dagster: {event.step_key}: {reason.removeprefix('dagster._core.definitions.events.Failure: ')}",
+                  file=sys.stderr)
+
+
 def materialize(start: date | None, end: date | None, only_raw_events: bool = False, *,
                 if_missing: bool = False, verbose: bool = False) -> int:
     import uuid
@@ -145,16 +164,13 @@ def materialize(start: date | None, end: date | None, only_raw_events: bool = Fa
     from measure_dagster.definitions import build_defs
     from measure_dagster.defs.dbt.assets import dbt_model_keys
     from measure_dagster.defs.schedules.jobs import measure_daily_job
-    from measure_dagster.instance import default_dagster_home
     from measure_dagster.keys import RAW_EVENTS_KEY
     from measure_dagster.partitions import partition_range_tags
     from measure_dagster.recovery import release_runs_of_dead_processes
     from measure_dagster.run_report import RunReport
 
     first, last = _partition_range(start, end)
-    if "DAGSTER_HOME" not in os.environ:
-        os.environ["DAGSTER_HOME"] = str(default_dagster_home())  # MEASURE_DAGSTER_INSTANCE
-    os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
+    _use_dagster_home()
     measure_settings = settings.MeasureSettings.from_env()
     defs = build_defs(measure_settings)
     job = defs.resolve_job_def(measure_daily_job.name)
@@ -203,12 +219,7 @@ def materialize(start: date | None, end: date | None, only_raw_events: bool = Fa
     if not result.success:
         failed_steps = [event.step_key for event in result.all_events if event.is_step_failure]
         print(f"measure-dagster: run {result.run_id} failed (steps: {', '.join(failed_steps) or 'none'})", file=sys.stderr)
-        # the reason, last and alone (a dagster.Failure's description is one sentence naming the problem)
-        for event in result.all_events:
-            if event.is_step_failure and event.event_specific_data.error is not None:
-                reason = event.event_specific_data.error.message.strip().splitlines()[0]
-                print(f"measure-dagster: {event.step_key}: {reason.removeprefix('dagster._core.definitions.events.Failure: ')}",
-                      file=sys.stderr)
+        _print_step_failures(result)
         return 1
     return 0
 
@@ -219,15 +230,12 @@ def erase(identifier: dict[str, str], verbose: bool = False) -> int:
 
     from measure_dagster.definitions import build_defs
     from measure_dagster.defs.privacy.erasure import ERASE_VISITOR_JOB
-    from measure_dagster.instance import default_dagster_home
     from measure_dagster.keys import ERASURE_LOG_KEY
 
     if not settings.is_local():
         raise SystemExit(f"measure-dagster: erase works on the local DuckDB warehouse; MEASURE_TARGET is {settings.target()!r} "
                          "(BigQuery: docs/privacy.md)")
-    if "DAGSTER_HOME" not in os.environ:
-        os.environ["DAGSTER_HOME"] = str(default_dagster_home())
-    os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
+    _use_dagster_home()
     job = build_defs(settings.MeasureSettings.from_env()).resolve_job_def(ERASE_VISITOR_JOB)
     op = "__".join(ERASURE_LOG_KEY.path)
     with dg.DagsterInstance.get() as instance, _terminal_for_the_report(verbose) as out:
@@ -238,10 +246,7 @@ def erase(identifier: dict[str, str], verbose: bool = False) -> int:
         )
         _report_erasure(result, out)
     if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure and event.event_specific_data.error is not None:
-                reason = event.event_specific_data.error.message.strip().splitlines()[0]
-                print(f"measure-dagster: {event.step_key}: {reason}", file=sys.stderr)
+        _print_step_failures(result)
         return 1
     return 0
 

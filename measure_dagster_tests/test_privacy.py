@@ -23,6 +23,7 @@ from measure_dagster.defs.privacy import erasure as erasure_defs
 from measure_dagster.keys import ERASURE_LOG_KEY
 from measure_dagster.privacy import erasure
 from measure_dagster_tests import crafted_events as crafted
+from measure_dagster_tests.conftest import wipe_warehouse
 from measure_dagster_tests.crafted_events import _PHONE, _PHONE_UA, _event
 from measure_dagster_tests.pipeline import assert_success, query, run_days
 
@@ -104,8 +105,7 @@ def test_erasure_leaves_no_trace_and_equals_a_run_without_the_people(warehouse_p
     assert identifiers_found(reference_path) == {}
 
     with dg.DagsterInstance.ephemeral() as instance:
-        for path in (warehouse_path, warehouse_path.with_name(warehouse_path.name + ".wal")):
-            path.unlink(missing_ok=True)
+        wipe_warehouse()
         # the same files (rejected rows name them), now with P, Q and R
         exports = crafted.write_ndjson(tmp_path / "exports", crafted.crafted_rows() + erased_people())
         monkeypatch.setenv("MEASURE_EVENTS_PATH", str(exports))
@@ -216,8 +216,7 @@ def test_retention_drops_the_expired_days_and_the_next_run_equals_a_refresh_of_w
     shutil.copy(warehouse_path, reference_path)
 
     with dg.DagsterInstance.ephemeral() as instance:
-        for path in (warehouse_path, warehouse_path.with_name(warehouse_path.name + ".wal")):
-            path.unlink(missing_ok=True)
+        wipe_warehouse()
         monkeypatch.setenv("MEASURE_EVENTS_PATH", str(crafted.write_ndjson(tmp_path / "exports")))
         assert_success(run_days(instance, crafted.DAY1, crafted.DAY2))
         marts_day1 = {table: rows_from(warehouse_path, table, column, crafted.DAY2, before=True) for table, column in MARTS.items()}

@@ -143,15 +143,21 @@ def identifier_tables(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], d
     tables: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
     for schema, table, column in rows:
         tables.setdefault((schema, table), {})[column] = IDENTIFIER_COLUMNS[column]
-    if con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                   list(REJECTED_TABLE)).fetchall()[0][0]:
+    if table_exists(con, *REJECTED_TABLE):
         tables[REJECTED_TABLE] = {}
     return tables
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
                             [schema, table]).fetchall()[0][0])
+
+
+def last_built_day(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The newest day of staging.events_cleaned: no rebuild goes past it."""
+    if not table_exists(con, "staging", "events_cleaned"):
+        return None
+    return con.execute("select max(event_date) from staging.events_cleaned").fetchall()[0][0]
 
 
 def _values(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> set[str]:
@@ -161,8 +167,8 @@ def _values(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> set[str]:
 def resolve(con: duckdb.DuckDBPyConnection, request: ErasureRequest) -> ErasedKeys:
     """The person's keys, from the raw events and the pipeline's stitching (module docstring)."""
     keys = ErasedKeys()
-    has_raw = _table_exists(con, "raw", "events")
-    has_cleaned = _table_exists(con, "staging", "events_cleaned")
+    has_raw = table_exists(con, "raw", "events")
+    has_cleaned = table_exists(con, "staging", "events_cleaned")
     if request.kind == "hash":
         keys.hashes.add(request.value)
         return keys
@@ -174,7 +180,7 @@ def resolve(con: duckdb.DuckDBPyConnection, request: ErasureRequest) -> ErasedKe
             keys.client_ids |= _values(con, "select distinct client_id from raw.events where user_id = ?", [request.value])
             keys.hashes |= _values(con, "select distinct hash from raw.events where user_id = ? and client_id = ''",
                                    [request.value])
-        if _table_exists(con, "staging", "user_map"):
+        if table_exists(con, "staging", "user_map"):
             # every visitor key linked to the user: a client_id, or the hash of a visitor without consent
             for visitor_key, is_client in con.execute(
                     "select distinct visitor_key, visitor_key = client_id from staging.user_map where user_id = ?",
@@ -194,7 +200,7 @@ def resolve(con: duckdb.DuckDBPyConnection, request: ErasureRequest) -> ErasedKe
 def _condition(columns: dict[str, tuple[str, ...]]) -> str:
     """The rows of a table that reference the keys in the temp table erase_keys (kind, value)."""
     def member(column: str, kind: str) -> str:
-        return f'"{column}" in (select value from erase_keys where kind = \'{kind}\')'
+        return _in_erase_keys(kind, f'"{column}"')
 
     terms = []
     for column, kinds in columns.items():
@@ -206,14 +212,24 @@ def _condition(columns: dict[str, tuple[str, ...]]) -> str:
     return " or ".join(terms)
 
 
+def _raw_row_rule(client: str, user: str, hash_: str, member: Callable[[str, str], str]) -> str:
+    """A row of raw columns (`client`, `user`, `hash_`: SQL of each, '' made NULL) is the person's:
+    their client_id, their user_id, or one of their hashes on an event without a client_id.
+    `member(kind, expression)`: the SQL saying the expression is an erased key of that kind."""
+    return (f"{member('client_id', client)} or {member('user_id', user)} "
+            f"or ({client} is null and {member('hash', hash_)})")
+
+
+def _rejected_fields() -> tuple[str, str, str]:
+    return tuple(f"nullif(json_extract_string(raw_record, '$.{name}'), '')" for name in ("client_id", "user_id", "hash"))
+
+
+def _in_erase_keys(kind: str, expression: str) -> str:
+    return f"{expression} in (select value from erase_keys where kind = '{kind}')"
+
+
 def _rejected_condition() -> str:
-    field = "json_extract_string(raw_record, '$.{}')"
-    return " or ".join([
-        f"{field.format('client_id')} in (select value from erase_keys where kind = 'client_id')",
-        f"{field.format('user_id')} in (select value from erase_keys where kind = 'user_id')",
-        f"(coalesce({field.format('client_id')}, '') = '' and {field.format('hash')} in "
-        "(select value from erase_keys where kind = 'hash'))",
-    ])
+    return _raw_row_rule(*_rejected_fields(), _in_erase_keys)
 
 
 def _days(con: duckdb.DuckDBPyConnection, tables: dict, condition_of) -> tuple[date | None, date | None]:
@@ -296,9 +312,7 @@ def rebuild_window(con: duckdb.DuckDBPyConnection, erasures: list[PendingErasure
     lasts = [e.last_day for e in erasures if e.last_day is not None]
     if not firsts:
         return None
-    built = None
-    if _table_exists(con, "staging", "events_cleaned"):
-        built = con.execute("select max(event_date) from staging.events_cleaned").fetchall()[0][0]
+    built = last_built_day(con)
     last = min(max(lasts) + timedelta(days=lookback_days), built or max(lasts), last_partition)
     return min(firsts), max(last, max(lasts))
 
@@ -340,7 +354,7 @@ def remaining_references(con: duckdb.DuckDBPyConnection, salt: str, erasure_ids:
 
 
 def _anything_erased(con: duckdb.DuckDBPyConnection) -> bool:
-    if not _table_exists(con, LOG_SCHEMA, "erased_keys"):
+    if not table_exists(con, LOG_SCHEMA, "erased_keys"):
         return False
     return bool(con.execute(f"select count(*) from {KEYS_TABLE}").fetchall()[0][0])
 
@@ -360,14 +374,11 @@ def drop_erased_events(con: duckdb.DuckDBPyConnection, table: str, salt_of: Call
         return (f"exists (select 1 from erased_hashes as e where e.kind = '{kind}' "
                 f"and e.key_hash = {key_hash_sql('?', kind, column)} and s.\"timestamp\" <= e.requested_at)")
 
-    client, user, hash_ = "nullif(s.client_id, '')", "nullif(s.user_id, '')", "nullif(s.\"hash\", '')"
+    rule = _raw_row_rule("nullif(s.client_id, '')", "nullif(s.user_id, '')", "nullif(s.\"hash\", '')", erased)
     salt = salt_of()
     try:
-        return con.execute(
-            f"""delete from {table} as s where ({window})
-                and ({erased('client_id', client)} or {erased('user_id', user)}
-                     or ({client} is null and {erased('hash', hash_)}))""",
-            [*(params or []), salt, salt, salt]).fetchall()[0][0]
+        return con.execute(f"delete from {table} as s where ({window}) and ({rule})",
+                           [*(params or []), salt, salt, salt]).fetchall()[0][0]
     finally:
         con.execute("drop table erased_hashes")
 
@@ -376,14 +387,9 @@ def drop_erased_rejected(con: duckdb.DuckDBPyConnection, salt_of: Callable[[], s
     """Delete the rejected records (raw.events_rejected, most without a usable time) of erased people."""
     if not _anything_erased(con):
         return 0
-    field = "nullif(json_extract_string(raw_record, '$.{}'), '')"
-
     def erased(kind: str, column: str) -> str:
         return f"{key_hash_sql('?', kind, column)} in (select key_hash from {KEYS_TABLE} where kind = '{kind}')"
 
     salt = salt_of()
-    return con.execute(
-        f"""delete from {REJECTED_TABLE[0]}.{REJECTED_TABLE[1]} where {erased('client_id', field.format('client_id'))}
-            or {erased('user_id', field.format('user_id'))}
-            or ({field.format('client_id')} is null and {erased('hash', field.format('hash'))})""",
-        [salt, salt, salt]).fetchall()[0][0]
+    rule = _raw_row_rule(*_rejected_fields(), erased)
+    return con.execute(f"delete from {REJECTED_TABLE[0]}.{REJECTED_TABLE[1]} where {rule}", [salt, salt, salt]).fetchall()[0][0]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from measure_dagster.privacy.erasure import LOG_SCHEMA, _table_exists
+from measure_dagster.privacy.erasure import LOG_SCHEMA, table_exists
 
 TIERS = ("events", "visitors", "aggregates")
 LOG_TABLE = f"{LOG_SCHEMA}.retention_log"
@@ -92,13 +92,13 @@ def apply(con: duckdb.DuckDBPyConnection, table_rules: list[Rule], tier_cuts: di
         visitors_cut = tier_cuts.get("visitors")
         schema, table, column = VISITOR_ACTIVITY
         con.execute("create or replace temp table expired_visitors (visitor_key VARCHAR)")
-        if visitors_cut is not None and _table_exists(con, schema, table):
+        if visitors_cut is not None and table_exists(con, schema, table):
             con.execute(f"insert into expired_visitors select visitor_key from {schema}.{table} "
                         f"group by visitor_key having max(cast({column} as date)) < ?", [visitors_cut])
         by_tier: dict[str, dict[str, int]] = {tier: {} for tier in tier_cuts}
         for rule in table_rules:
             cut = tier_cuts.get(rule.tier)
-            if cut is None or not _table_exists(con, rule.schema, rule.table):
+            if cut is None or not table_exists(con, rule.schema, rule.table):
                 continue
             if rule.column is None:
                 count = con.execute(f'delete from "{rule.schema}"."{rule.table}" '
@@ -132,7 +132,7 @@ def keep_aggregates(con: duckdb.DuckDBPyConnection, table_rules: list[Rule], fir
     con.begin()
     try:
         for rule in table_rules:
-            if rule.tier == "aggregates" and rule.column and _table_exists(con, rule.schema, rule.table):
+            if rule.tier == "aggregates" and rule.column and table_exists(con, rule.schema, rule.table):
                 con.execute(f'create or replace table {_kept_table(rule)} as select * from "{rule.schema}"."{rule.table}" '
                             f'where cast("{rule.column}" as date) >= ? and cast("{rule.column}" as date) < ?', [first, cut])
                 con.execute(f"comment on table {_kept_table(rule)} is '{first.isoformat()}/{cut.isoformat()}'")
@@ -149,7 +149,7 @@ def restore_aggregates(con: duckdb.DuckDBPyConnection, table_rules: list[Rule]) 
     try:
         for rule in table_rules:
             kept = _kept_table(rule)
-            if rule.tier != "aggregates" or not rule.column or not _table_exists(con, *kept.split(".")):
+            if rule.tier != "aggregates" or not rule.column or not table_exists(con, *kept.split(".")):
                 continue
             (span,) = con.execute("select comment from duckdb_tables() where schema_name = ? and table_name = ?",
                                   kept.split(".")).fetchall()[0]

@@ -13,7 +13,7 @@ from measure_dagster.defs.privacy.rebuild import rebuild_days, session_lookback_
 from measure_dagster.defs.resources.warehouse import DUCKDB_POOL, DuckDBWarehouse
 from measure_dagster.keys import PRIVACY_TAG, RETENTION_LOG_KEY
 from measure_dagster.partitions import daily_partitions
-from measure_dagster.privacy import retention
+from measure_dagster.privacy import erasure, retention
 from measure_dagster.project import dbt_project
 from measure_dagster.settings import MeasureSettings
 
@@ -55,9 +55,7 @@ def build_retention_asset(settings: MeasureSettings) -> dg.AssetsDefinition:
         with warehouse.connect() as con:
             retention.restore_aggregates(con, rules)  # of a run killed mid-rebuild
             removed = retention.apply(con, rules, tier_cuts, context.run_id, datetime.now(UTC).replace(tzinfo=None))
-            built = (con.execute("select max(event_date) from staging.events_cleaned").fetchall()[0][0]
-                     if con.execute("select count(*) from information_schema.tables where table_schema = 'staging' "
-                                    "and table_name = 'events_cleaned'").fetchall()[0][0] else None)
+            built = erasure.last_built_day(con)
         metadata: dict[str, object] = {f"cut_{tier}": cut.isoformat() for tier, cut in tier_cuts.items()}
         metadata |= {"rows_removed": dg.MetadataValue.json(removed), "rows_removed_total": sum(removed.values())}
         # a session cut in two, and the days whose look-back read the deleted days: rebuilt as a full
