@@ -33,7 +33,7 @@ import pytest
 
 from measure_dagster.keys import RAW_EVENTS_KEY
 from measure_dagster.settings import DBT_PROJECT_DIR, REPO_ROOT
-from measure_dagster_tests import bigquery_dialect
+from measure_dagster_tests import bigquery_dialect, session_scenarios
 from measure_dagster_tests import crafted_events as crafted
 from measure_dagster_tests.bigquery_emulator import (
     load_raw_events,
@@ -356,22 +356,43 @@ def test_statements_of_the_emulator_runs_pass_the_googlesql_analyzer(emulator, e
 UPSTREAM_SESSIONS = {"split_session_on_new_source": True, "require_pageview": True}
 
 
-def test_upstream_session_mode_partitions_equal_its_full_build_on_the_emulator(emulator, emulator_env, partition_run):
-    """With the vars of upstream's session definition: a full build, then the partitions one by
-    one in reverse order, give the same sessions and daily figures; the visits across midnight
-    of session_scenarios.ACROSS_MIDNIGHT split as computed by hand (test_partitions.py)."""
-    from datetime import timedelta
+def emulator_scenario_sessions(client) -> dict:
+    """core.sessions of the session scenarios on the emulator, as the parity test reads DuckDB's:
+    (visitor_key, start) -> the compared figures."""
+    out = {}
+    for row in _rows(client.query_and_wait("select * from core.sessions")):
+        figures = {name: row[name] for name in session_scenarios.COMPARED}
+        figures["session_end"] = row["session_end"].strftime("%Y-%m-%d %H:%M:%S")
+        figures["landing_page"] = row["landing_page"].replace(session_scenarios.SITE, "", 1)
+        out[(row["visitor_key"], row["session_start"].strftime("%Y-%m-%d %H:%M:%S"))] = figures
+    return out
 
-    from measure_dagster_tests import session_scenarios
+
+def assert_scenarios_match_the_reference(client, upstream_mode: bool) -> None:
+    ours = session_scenarios.by_scenario(emulator_scenario_sessions(client))
+    for sc in session_scenarios.SCENARIOS:
+        assert ours[sc.name] == session_scenarios.expected_sessions(sc, upstream_mode), f"{sc.name}: {sc.why}"
+
+
+def test_upstream_session_mode_partitions_equal_its_full_build_on_the_emulator(emulator, emulator_env, partition_run):
+    """The parity scenarios (test_upstream_parity.py) on the emulator, compared with the
+    independent reference of upstream's rules: in upstream mode (split on a new source, no
+    session without a pageview; first-pageview attribution, campaign-only tags, tblci and
+    li_fat_id among them), then in the default mode. In upstream mode, a full build, then the
+    partitions one by one in reverse order, give the same sessions and daily figures; the visits
+    across midnight of session_scenarios.ACROSS_MIDNIGHT split as computed by hand
+    (test_partitions.py)."""
+    from datetime import timedelta
 
     client = emulator.client()
     extra = [{**row, "timestamp": row["timestamp"].replace(" UTC", "").replace(" ", "T") + "Z"}
-             for row in session_scenarios.raw_rows(session_scenarios.ACROSS_MIDNIGHT)]
+             for row in session_scenarios.raw_rows([*session_scenarios.SCENARIOS, *session_scenarios.ACROSS_MIDNIGHT])]
     assert client.insert_rows_json(f"{emulator.project}.measure_js.events", extra) == []
     dbt_vars = ["--vars", json.dumps(UPSTREAM_SESSIONS)]
     common = ["--target", "emulator", "--profiles-dir", "."]
     run_checked([DBT, "build", *common, "--full-refresh", *dbt_vars], emulator_env, DBT_PROJECT_DIR, timeout=900)
     full = bigquery_figures(client)
+    assert_scenarios_match_the_reference(client, upstream_mode=True)
 
     starts = {}
     for row in full["sessions"]:
@@ -387,3 +408,8 @@ def test_upstream_session_mode_partitions_equal_its_full_build_on_the_emulator(e
     after = bigquery_figures(client)
     assert after["sessions"] == full["sessions"]
     assert after["daily_performance"] == full["daily_performance"]
+
+    # the default session definition over the same events: the reference with both rules off
+    run_checked([DBT, "run", *common, "--full-refresh", "--select", "events_sessionated+"], emulator_env, DBT_PROJECT_DIR,
+                timeout=900)
+    assert_scenarios_match_the_reference(client, upstream_mode=False)

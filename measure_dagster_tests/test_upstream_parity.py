@@ -23,33 +23,9 @@ from measure_dagster_tests.pipeline import (
     run_days,
     with_dbt_vars,
 )
-from measure_dagster_tests.upstream_reference import (
-    documented_labels,
-    upstream_sessions,
-)
+from measure_dagster_tests.upstream_reference import upstream_sessions
 
 UPSTREAM_VARS = {"split_session_on_new_source": True, "require_pageview": True}
-COMPARED = ("session_end", "events", "pageviews", "landing_page", "source", "medium", "campaign", "is_inherited_source")
-# by hand (session_scenarios.py): the scenarios where the default's sessions are not upstream's
-DIFFER_IN_DEFAULT_MODE = {
-    "organic-then-utm", "stub", "stub-then-visit", "gclid-mid-visit", "referrer-other-page", "li-fat-id-mid-visit",
-    "back-to-first-source", "events-before-first-pageview", "exactly-1800-s",
-}
-
-
-def reference(scenario, upstream_mode: bool) -> dict:
-    """(visitor, start) -> the compared figures, from the Python reference."""
-    sessions = upstream_sessions(scenarios.events_of(scenario), split_on_new_source=upstream_mode, require_pageview=upstream_mode)
-    out = {}
-    for session in map(documented_labels, sessions):
-        key = (session["visitor"], session["session_start"].strftime("%Y-%m-%d %H:%M:%S"))
-        out[key] = {name: session[name] for name in COMPARED} | {"session_end": session["session_end"].strftime("%Y-%m-%d %H:%M:%S")}
-        if key in scenarios.BOUNDARY_DIFFERENCES:
-            # documented: exactly 30 days (24 h hash-only) inherits here; upstream needs less
-            assert out[key]["is_inherited_source"] is False
-            out[key]["is_inherited_source"] = True
-            out[key] |= {"source": "blog.example", "medium": "referral"}
-    return out
 
 
 def pipeline_sessions(path) -> dict:
@@ -59,11 +35,7 @@ def pipeline_sessions(path) -> dict:
                replace(landing_page, '{scenarios.SITE}', '') as landing_page,
                events, pageviews, source, medium, campaign, is_inherited_source
         from core.sessions""")
-    return {(r["visitor_key"], r["start"]): {name: r[name] for name in COMPARED} for r in rows}
-
-
-def by_scenario(sessions: dict) -> dict[str, dict]:
-    return {sc.name: {key: value for key, value in sessions.items() if key[0] == sc.visitor} for sc in scenarios.SCENARIOS}
+    return {(r["visitor_key"], r["start"]): {name: r[name] for name in scenarios.COMPARED} for r in rows}
 
 
 def test_the_reference_gives_the_hand_counted_sessions():
@@ -71,8 +43,8 @@ def test_the_reference_gives_the_hand_counted_sessions():
         upstream = upstream_sessions(scenarios.events_of(sc))
         default = upstream_sessions(scenarios.events_of(sc), split_on_new_source=False, require_pageview=False)
         assert (len(upstream), len(default)) == (sc.upstream_sessions, sc.default_sessions), f"{sc.name}: {sc.why}"
-    differ = {sc.name for sc in scenarios.SCENARIOS if reference(sc, True) != reference(sc, False)}
-    assert differ == DIFFER_IN_DEFAULT_MODE
+    differ = {sc.name for sc in scenarios.SCENARIOS if scenarios.expected_sessions(sc, True) != scenarios.expected_sessions(sc, False)}
+    assert differ == scenarios.DIFFER_IN_DEFAULT_MODE
 
 
 def build(tmp_path, monkeypatch, dagster_instance, definitions=None):
@@ -83,9 +55,9 @@ def build(tmp_path, monkeypatch, dagster_instance, definitions=None):
 @pytest.mark.parametrize("upstream_mode", [False, True], ids=["default", "upstream"])
 def test_sessions_per_scenario_match_the_reference(upstream_mode, warehouse_path, dagster_instance, tmp_path, monkeypatch):
     build(tmp_path, monkeypatch, dagster_instance, with_dbt_vars(UPSTREAM_VARS) if upstream_mode else None)
-    ours = by_scenario(pipeline_sessions(warehouse_path))
+    ours = scenarios.by_scenario(pipeline_sessions(warehouse_path))
     for sc in scenarios.SCENARIOS:
-        assert ours[sc.name] == reference(sc, upstream_mode), f"{sc.name}: {sc.why}"
+        assert ours[sc.name] == scenarios.expected_sessions(sc, upstream_mode), f"{sc.name}: {sc.why}"
         # the documented difference of the default: where upstream's rules split or drop
-        upstream = reference(sc, upstream_mode=True)
-        assert (ours[sc.name] != upstream) == (not upstream_mode and sc.name in DIFFER_IN_DEFAULT_MODE), sc.name
+        upstream = scenarios.expected_sessions(sc, upstream_mode=True)
+        assert (ours[sc.name] != upstream) == (not upstream_mode and sc.name in scenarios.DIFFER_IN_DEFAULT_MODE), sc.name
