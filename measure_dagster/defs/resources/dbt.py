@@ -52,6 +52,9 @@ def dbt_run_environment(context, target: str | None) -> dict[str, str]:
     # A test with several parents (relationships) runs in the invocation that can build all of
     # them, not in the one building its first parent (dbt's default "eager" selection).
     env["DBT_INDIRECT_SELECTION"] = os.environ.get("DBT_INDIRECT_SELECTION", "buildable")
+    # dbt unit tests check the SQL's logic on fixtures, not the data: `make test` runs them
+    # (test_dbt_unit_tests.py), a materialization does not (dbt's advice for production runs).
+    env["DBT_EXCLUDE_RESOURCE_TYPES"] = os.environ.get("DBT_EXCLUDE_RESOURCE_TYPES", "unit_test")
     if (target or settings.LOCAL_TARGET) != settings.LOCAL_TARGET:
         env.update(settings.bigquery_job_limit_env(window_days(context)))
     return env

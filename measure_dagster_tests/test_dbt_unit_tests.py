@@ -1,0 +1,76 @@
+"""The dbt unit tests (`unit_tests:` beside the models): the logic-heavy SQL on hand-written rows.
+
+- events_cleaned::visitor_key_and_consent_stitching (staging/_staging.yml): visitor key, consent
+  given mid-visit, empty ids, streamed duplicates, bot flag;
+- events_quarantine::quarantine_reasons (staging/_quarantine.yml): every reason, their order;
+- session_aggregates::session_traffic_source_rules (core/_core.yml): utm tags, click ids, search
+  engines, referrals, internal referrers, landing page without tracking parameters.
+
+dbt mocks a model's inputs with the fixtures but reads their column types from the warehouse, so
+the inputs exist first, empty: raw.events as the loader creates it, the staging models by
+`dbt run --empty`. Dagster's runs leave unit tests out (DBT_EXCLUDE_RESOURCE_TYPES, resources/dbt.py).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from measure_dagster.raw.schema import duckdb_create_table_sql
+from measure_dagster.settings import DBT_PROJECT_DIR
+from measure_dagster_tests.conftest import WAREHOUSE, wipe_warehouse
+
+UNIT_TESTS = {
+    "events_cleaned::visitor_key_and_consent_stitching",
+    "events_quarantine::quarantine_reasons",
+    "session_aggregates::session_traffic_source_rules",
+}
+
+
+def dbt(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(Path(sys.executable).with_name("dbt")), *args, "--profiles-dir", ".", "--target", "local"],
+                          cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=False,
+                          env={**os.environ, **(env or {})})
+
+
+def results(output: str) -> dict[str, str]:
+    """unit test -> PASS / FAIL, from dbt's log lines."""
+    return dict((name, status) for status, name in re.findall(r"\b(PASS|FAIL)(?: \d+)? (\S+::\S+) \.", output))
+
+
+@pytest.fixture(scope="module")
+def unit_test_inputs():
+    wipe_warehouse()
+    with duckdb.connect(str(WAREHOUSE)) as con:
+        con.execute("create schema if not exists raw")
+        con.execute(duckdb_create_table_sql())
+    built = dbt(["run", "--empty", "--select", "events_cleaned", "events_sessionated"])
+    assert built.returncode == 0, built.stdout[-3000:]
+    yield
+    wipe_warehouse()
+
+
+def test_unit_tests_pass(unit_test_inputs):
+    completed = dbt(["test", "--select", "test_type:unit"])
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert results(completed.stdout) == dict.fromkeys(UNIT_TESTS, "PASS")
+
+
+def test_unit_tests_catch_a_changed_rule(unit_test_inputs, tmp_path):
+    """The same fixtures with two rules changed by vars (tblci no longer a click id, sessions
+    timing out after a minute): the two tests of those rules fail, the third still passes."""
+    changed = '{click_ids: {gclid: {source: google, medium: cpc}, li_fat_id: {source: linkedin, medium: paid-social}}, session_timeout_seconds: 60}'
+    # other vars, other parse: in a target folder of its own, so the suite's partial parse stays valid
+    completed = dbt(["test", "--select", "test_type:unit", "--vars", changed], {"DBT_TARGET_PATH": str(tmp_path / "target")})
+    assert completed.returncode != 0
+    assert results(completed.stdout) == {
+        "events_cleaned::visitor_key_and_consent_stitching": "FAIL",
+        "events_quarantine::quarantine_reasons": "PASS",
+        "session_aggregates::session_traffic_source_rules": "FAIL",
+    }
