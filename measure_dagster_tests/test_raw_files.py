@@ -279,3 +279,20 @@ def test_generated_and_file_loads_agree(con, tmp_path):
     from_file = _events(con)
     load_window_from_generator(con, day, day + timedelta(days=1), 300, 5)
     assert _events(con) == from_file
+
+
+def test_raw_schema_in_dbt():
+    """The collector's schema in the dbt project: var raw_events_schema (macros/raw_columns.sql
+    derives every raw column list of the SQL from it) and the raw source's documented columns
+    (models/sources.yml) are bq_table_schema.json, in its order."""
+    import yaml
+
+    from measure_dagster.settings import DBT_PROJECT_DIR
+
+    collector = [(f["name"], f["type"], f.get("mode", "NULLABLE"), {x["name"]: x["type"] for x in f.get("fields", [])})
+                 for f in schema.bq_fields()]
+    in_var = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["raw_events_schema"]
+    assert [(c["name"], c["type"], c.get("mode", "NULLABLE"), c.get("fields", {})) for c in in_var] == collector
+    sources = yaml.safe_load((DBT_PROJECT_DIR / "models" / "sources.yml").read_text())["sources"]
+    (events,) = [t for s in sources if s["name"] == "raw" for t in s["tables"] if t["name"] == "events"]
+    assert [c["name"] for c in events["columns"]] == [name for name, *_ in collector]

@@ -29,15 +29,6 @@
     {{ return(value | int) }}
 {%- endmacro %}
 
-{% macro raw_text_columns() -%}
-    {#- every STRING of the collector's schema (measure_dagster/raw/bq_table_schema.json) except ab_test's -#}
-    {{ return(['event_type', 'event_name', 'parameters', 'user_agent', 'url', 'referrer', 'client_id',
-               adapter.quote('hash'), 'user_id',
-               'device.type', 'device.brand', 'device.model', 'device.browser', 'device.browser_version',
-               'device.os', 'device.os_version',
-               'location.ip_trunc', 'location.continent', 'location.country', 'location.country_code', 'location.city']) }}
-{%- endmacro %}
-
 {#- The reason a raw event is quarantined, or NULL when it is usable. -#}
 {% macro raw_event_quarantine_reason() -%}
     case
@@ -47,7 +38,9 @@
             {%- for column in raw_text_columns() %}
             coalesce(length({{ column }}), 0),
             {%- endfor %}
-            {{ max_length_in_records('ab_test', ['name', 'variant', 'def']) }}
+            {%- for record, fields in raw_repeated_record_fields().items() %}
+            {{ max_length_in_records(record, fields) }}{% if not loop.last %},{% endif %}
+            {%- endfor %}
         ) > {{ integer_var('max_value_length') }} then 'value too long'
         when nullif(parameters, '') is not null and not coalesce({{ is_json_object('parameters') }}, false) then 'malformed parameters'
     end

@@ -11,14 +11,9 @@
 }}
 
 {#- The fields that make an event an event: streamed duplicates share all of them, hence an event_id
-    (macros/event_identity.sql: each field encoded unambiguously, so distinct events never share one). -#}
-{%- set fingerprint_fields = [
-    epoch_micros('timestamp'), 'event_type', 'event_name', 'parameters', 'user_agent', 'url',
-    'referrer', 'client_id', adapter.quote('hash'), 'user_id', 'consent_given',
-    'device.type', 'device.brand', 'device.model', 'device.browser', 'device.browser_version',
-    'device.os', 'device.os_version', 'device.is_bot', to_json_string('ab_test'),
-    'location.ip_trunc', 'location.continent', 'location.country', 'location.country_code', 'location.city',
-] -%}
+    (macros/event_identity.sql: each field encoded unambiguously, so distinct events never share one;
+    macros/raw_columns.sql: every value of the collector's schema, in its order). -#}
+{%- set fingerprint_fields = raw_fingerprint_fields() -%}
 
 {%- set cleaned_columns = [
     'event_id', 'timestamp', 'event_date', 'visitor_key', 'client_id', 'visitor_hash', 'user_id', 'consent_given',

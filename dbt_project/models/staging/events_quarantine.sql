@@ -30,19 +30,7 @@ with source_events as (
 select
     cast(timestamp as date) as event_date,
     reason,
-    timestamp,
-    event_type,
-    event_name,
-    parameters,
-    user_agent,
-    url,
-    referrer,
-    client_id,
-    {{ adapter.quote('hash') }},
-    user_id,
-    consent_given,
-    device,
-    ab_test,
-    location
+    -- the raw row whole, in the collector's order (macros/raw_columns.sql)
+    {{ raw_column_names() | join(',\n    ') }}
 from source_events
 where reason is not null
