@@ -47,7 +47,8 @@ def dbt_project(settings: MeasureSettings) -> DbtProject:
     when the code location loads (elsewhere `make manifest` prepares it), as DbtProject.prepare_if_dev
     does, but with this environment's dbt (PATH need not hold it) and the profile variables the
     dbt runs will see, so that dbt's partial parsing holds for them."""
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=settings.target)
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=settings.target,
+                         target_path=Path(settings.dbt_target_path))
     if project.preparer.using_dagster_dev():
         dbt = DbtCliResourceWithoutStartupCosts(project_dir=project, dbt_executable=dbt_executable(),
                                                 load_adapter_in_process=False)

@@ -30,6 +30,7 @@
 | MEASURE_DAGSTER_INSTANCE      | sqlite                           | the instance of the CLI: sqlite or postgres (instance.py) |
 | MEASURE_DAGSTER_RUN_ID        | (set by the dbt resource)        | the Dagster run, for dbt's job labels and run-results log |
 | MEASURE_UI_URL                | http://127.0.0.1:3000            | the Dagster UI, for run links of the CLI    |
+| DBT_TARGET_PATH               | target                           | dbt's own: its target folder, where the code location reads the manifest of its target |
 
 A partitioned dbt run of N days (a single-run backfill is one query per model) gets N times the
 per-day bytes cap and timeout, at most the BACKFILL values: bigquery_job_limits() computes them,
@@ -263,6 +264,10 @@ def observe_days() -> int:
     return int(value)
 
 
+def dbt_target_path() -> str:
+    return os.environ.get("DBT_TARGET_PATH") or "target"
+
+
 def float_env(name: str, default: float) -> float:
     value = os.environ.get(name)
     try:
@@ -283,6 +288,8 @@ class MeasureSettings:
     bigquery_location: str | None = None
     raw_events_table_ref: str | None = None
     observe_days: int = DEFAULT_OBSERVE_DAYS
+    # dbt's target folder (DBT_TARGET_PATH, as dbt reads it): where the manifest of this target is
+    dbt_target_path: str = "target"
 
     @property
     def is_local(self) -> bool:
@@ -295,7 +302,8 @@ class MeasureSettings:
         validate_duckdb_memory_limit()
         current = target()
         if current == LOCAL_TARGET:
-            return cls(target=current, duckdb_path=duckdb_path(), partitions_start=partitions_start())
+            return cls(target=current, duckdb_path=duckdb_path(), partitions_start=partitions_start(),
+                       dbt_target_path=dbt_target_path())
         bigquery_job_limits()  # bad limits fail the load, not the first query
         return cls(
             target=current,
@@ -305,6 +313,7 @@ class MeasureSettings:
             bigquery_location=bigquery_location(),
             raw_events_table_ref=raw_events_table_ref(),
             observe_days=observe_days(),
+            dbt_target_path=dbt_target_path(),
         )
 
     def dbt_environment(self) -> dict[str, str]:

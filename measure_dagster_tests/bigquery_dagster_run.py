@@ -3,8 +3,10 @@
     MEASURE_TARGET=emulator BIGQUERY_EMULATOR_HOST=... MEASURE_BQ_GCP_CREDENTIALS=... \\
         python -m measure_dagster_tests.bigquery_dagster_run OBSERVE_FIRST OBSERVE_LAST PARTITION...
 
+(a PARTITION may be a range FIRST..LAST: one run of those days, as a single-run backfill)
+
 definitions.py is imported fresh with MEASURE_TARGET set (the test session has imported the
-local one), so what runs is what a BigQuery deployment loads: the observable raw events, the
+local one), over a manifest parsed for that target, so what runs is what a BigQuery deployment loads: the observable raw events, the
 BigQuery resources and the same dbt assets. It observes raw/events for the days
 OBSERVE_FIRST..OBSERVE_LAST (as the UI's "Observe" does, through the implicit asset job), runs
 the daily job for each PARTITION in turn (as the schedule does), and prints one JSON line.
@@ -17,10 +19,15 @@ import sys
 
 
 def main(argv: list[str]) -> int:
+    from measure_dagster_tests.bigquery_offline import prepare_target_manifest
+
+    prepare_target_manifest()
+
     import dagster as dg
 
     from measure_dagster import settings
     from measure_dagster.definitions import defs
+    from measure_dagster.defs.checks.anomaly import TRAFFIC_PROFILE_KEY
     from measure_dagster.keys import RAW_EVENTS_KEY
     from measure_dagster.partitions import partition_range_tags
     from measure_dagster_tests.pipeline import run_days
@@ -60,12 +67,12 @@ def main(argv: list[str]) -> int:
         }
 
         for partition in partitions:
-            result = run_days(instance, partition)
+            result = run_days(instance, *partition.split(".."))
             report["runs"].append({
                 "partition": partition,
                 "success": result.success,
                 "failures": [
-                    f"{e.step_key}: {e.event_specific_data.error.message[:3000]}" for e in result.all_events if e.is_step_failure
+                    f"{e.step_key}: {e.event_specific_data.error.to_string()[-4000:]}" for e in result.all_events if e.is_step_failure
                 ],
                 "materialized": sorted(
                     e.asset_key.to_user_string() for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"
@@ -80,7 +87,7 @@ def main(argv: list[str]) -> int:
                 "check_metadata": {
                     e.asset_check_key.to_user_string(): {key: value.value for key, value in e.metadata.items()}
                     for e in result.get_asset_check_evaluations()
-                    if e.asset_check_key.asset_key == RAW_EVENTS_KEY
+                    if e.asset_check_key.asset_key in (RAW_EVENTS_KEY, TRAFFIC_PROFILE_KEY)
                 },
             })
     print("REPORT " + json.dumps(report, default=str), flush=True)

@@ -88,3 +88,14 @@ def compile_offline(project_dir: Path, work: Path, target: str, extra_args: list
                  "--target-path", str(target_path), "--log-path", str(work / "logs"), *extra_args],
                 environment, project_dir, timeout=180)
     return json.loads((target_path / "manifest.json").read_text())
+
+
+def prepare_target_manifest() -> None:
+    """`dbt parse` for MEASURE_TARGET into DBT_TARGET_PATH, where the code location reads its
+    manifest (settings.dbt_target_path), as a deployment prepares it (`make manifest` with
+    MEASURE_TARGET set): the manifest's relation names are the target's. For the runners that load
+    the code location for an emulator target in a process of their own."""
+    from measure_dagster.settings import DBT_PROJECT_DIR
+
+    run_checked([DBT, "parse", "--quiet", "--profiles-dir", ".", "--target", os.environ["MEASURE_TARGET"]],
+                dict(os.environ), DBT_PROJECT_DIR, timeout=300)

@@ -60,6 +60,10 @@ def _requested(result) -> dict[str, list]:
 
 
 def main(argv: list[str]) -> int:
+    from measure_dagster_tests.bigquery_offline import prepare_target_manifest
+
+    prepare_target_manifest()
+
     import dagster as dg
 
     from measure_dagster import settings

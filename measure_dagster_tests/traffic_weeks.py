@@ -31,6 +31,19 @@ LAST_DAY = date(2026, 11, 8)  # a Sunday
 OUTAGE, HALF_PAGES, BOT_SURGE, NORMAL, ONE_PAGE, WEEKEND, NO_COUNTRY = (date(2026, 11, d) for d in range(2, 9))
 OUTAGE_HOURS = (9, 10, 11)
 
+# What the anomaly checks find over the five weeks (as one run): check -> anomalous days, by hand
+# from the plan above. The quarantine share never jumps (nothing is quarantined).
+EXPECTED_ANOMALOUS_DAYS = {
+    "events_vs_same_weekday": HALF_PAGES.isoformat(),
+    "visitors_vs_same_weekday": HALF_PAGES.isoformat(),
+    "pageviews_vs_same_weekday": HALF_PAGES.isoformat(),
+    "hours_without_events": OUTAGE.isoformat(),
+    "bot_share_jump": BOT_SURGE.isoformat(),
+    "quarantined_share_jump": "none",
+    "top_page_dominates": ONE_PAGE.isoformat(),
+    "top_country_dominates": NO_COUNTRY.isoformat(),
+}
+
 PAGES = ["https://site.example/", "https://site.example/pricing", "https://site.example/docs", "https://site.example/blog"]
 COUNTRIES = [("Germany", "DE"), ("France", "FR"), ("Netherlands", "NL"), ("Sweden", "SE")]
 

@@ -1,6 +1,6 @@
 """Checks beyond dbt's tests (those are asset checks through the translator): the raw events
-source checks on every target; the anomaly checks on DuckDB only, until their BigQuery reader
-(anomaly_bigquery.py) has run on the emulator."""
+source checks and the anomaly checks, on every target (the anomaly checks read the tables through
+DuckDB locally, through dagster-gcp's BigQueryResource on BigQuery: anomaly_bigquery.py)."""
 
 import dagster as dg
 
@@ -12,9 +12,13 @@ from measure_dagster.settings import MeasureSettings, active_settings
 
 def build_checks(settings: MeasureSettings) -> dg.Definitions:
     raw_checks = list(build_raw_event_checks(settings))
-    if not settings.is_local:
-        return dg.Definitions(asset_checks=raw_checks)
-    reader = TrafficProfileReader(warehouse=build_resources(settings)["warehouse"])
+    if settings.is_local:
+        reader = TrafficProfileReader(warehouse=build_resources(settings)["warehouse"])
+    else:
+        # dagster-gcp is imported on BigQuery targets only
+        from measure_dagster.defs.checks.anomaly_bigquery import BigQueryTrafficProfileReader
+
+        reader = BigQueryTrafficProfileReader(bigquery=build_resources(settings)["bigquery"])
     return dg.Definitions(asset_checks=[*raw_checks, build_anomaly_checks(settings)],
                           resources={"traffic_profile_reader": reader})
 
