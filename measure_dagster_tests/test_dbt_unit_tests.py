@@ -62,6 +62,15 @@ def test_unit_tests_pass(unit_test_inputs):
     assert results(completed.stdout) == dict.fromkeys(UNIT_TESTS, "PASS")
 
 
+def test_unit_tests_hold_in_a_windowed_build(unit_test_inputs):
+    """A plain `dbt build` of a partition window (as one might run dbt by hand) runs them too:
+    their rows lie outside that window, which they ignore (overrides: in_partition_window)."""
+    completed = dbt(["build", "--select", "events_cleaned", "events_quarantine", "session_aggregates",
+                     "--event-time-start", "2026-11-01", "--event-time-end", "2026-11-02"])
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert results(completed.stdout) == dict.fromkeys(UNIT_TESTS, "PASS")
+
+
 def test_unit_tests_catch_a_changed_rule(unit_test_inputs, tmp_path):
     """The same fixtures with two rules changed by vars (tblci no longer a click id, sessions
     timing out after a minute): the two tests of those rules fail, the third still passes."""
