@@ -209,6 +209,7 @@ class Bench:
             "DAGSTER_HOME": str(RESULTS / "dagster_home"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DBT_INDIRECT_SELECTION": "buildable",  # as the code location sets it for its dbt
+            "DBT_EXCLUDE_RESOURCE_TYPES": "unit_test",  # ditto: unit tests are make test's, not a run's
             "DBT_LOG_PATH": str(RESULTS / "dbt_logs"),
             "PYTHONPATH": str(REPO),
         })
