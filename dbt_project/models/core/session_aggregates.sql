@@ -6,7 +6,6 @@
         window_lookback_days=var('session_lookback_days'),
         partition_by=bigquery_day_partition('session_date'),
         cluster_by=['visitor_key'],
-        on_schema_change='fail',
         upstream_partition_offsets={'events_sessionated': [-(var('session_lookback_days') | int), var('session_lookback_days') | int]},
         tags=['partitioned'],
     )

@@ -4,7 +4,6 @@
         incremental_strategy=visitor_state_strategy(),
         unique_key=visitor_state_key(['session_id']),
         cluster_by=['visitor_key'],
-        on_schema_change='fail',
         window_column='session_date',
         window_lookback_days=var('session_lookback_days'),
         tags=['partitioned'],

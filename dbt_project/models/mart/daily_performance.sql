@@ -5,7 +5,6 @@
         window_column='date',
         window_lookback_days=var('session_lookback_days'),
         partition_by=bigquery_day_partition('date'),
-        on_schema_change='fail',
         upstream_partition_offsets={'events_sessionated': [-(var('session_lookback_days') | int), var('session_lookback_days') | int]},
         tags=['partitioned'],
     )

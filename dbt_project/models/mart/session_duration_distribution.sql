@@ -5,7 +5,6 @@
         window_column='session_date',
         window_lookback_days=var('session_lookback_days'),
         partition_by=bigquery_day_partition('session_date'),
-        on_schema_change='fail',
         tags=['partitioned'],
     )
 }}

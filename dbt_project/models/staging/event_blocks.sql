@@ -4,7 +4,6 @@
         incremental_strategy=window_incremental_strategy(),
         window_column='date',
         partition_by=bigquery_day_partition('date'),
-        on_schema_change='fail',
         tags=['partitioned'],
     )
 }}

@@ -5,7 +5,6 @@
         window_column='event_date',
         partition_by=bigquery_day_partition('event_date'),
         cluster_by=['visitor_key'],
-        on_schema_change='fail',
         tags=['partitioned'],
     )
 }}

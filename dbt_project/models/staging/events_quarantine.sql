@@ -4,7 +4,6 @@
         incremental_strategy=window_incremental_strategy(),
         window_column='event_date',
         partition_by=bigquery_day_partition('event_date'),
-        on_schema_change='fail',
         tags=['partitioned'],
     )
 }}

@@ -5,7 +5,6 @@
         window_column='event_date',
         partition_by=bigquery_day_partition('event_date'),
         cluster_by=['visitor_key', 'session_id'],
-        on_schema_change='fail',
         upstream_partition_offsets={'events': [-(var('session_lookback_days') | int), 0]},
         tags=['partitioned'],
     )

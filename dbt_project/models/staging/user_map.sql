@@ -4,7 +4,6 @@
         incremental_strategy=visitor_state_strategy(),
         unique_key=visitor_state_key(['user_id']),
         cluster_by=['visitor_key'],
-        on_schema_change='fail',
         tags=['partitioned'],
     )
 }}
