@@ -26,6 +26,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from measure_dagster.defs.resources.dbt import dbt_run_environment
+
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 BIN = Path(sys.executable).parent
@@ -62,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     end = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
     env = {**os.environ, "MEASURE_DUCKDB_PATH": str(work / "measure.duckdb"), "MEASURE_PARTITIONS_START": args.first_day,
            "MEASURE_SAMPLE_EVENTS_PER_DAY": str(args.events_per_day), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-           # what the code location sets for its dbt (defs/resources/dbt.py), so plain dbt does the same work
-           "DBT_INDIRECT_SELECTION": "buildable", "DBT_EXCLUDE_RESOURCE_TYPES": "unit_test",
+           # what the code location sets for its dbt, so plain dbt does the same work
+           **dbt_run_environment(None, "local"),
            "PATH": f"{BIN}:{os.environ['PATH']}"}
     env.pop("MEASURE_EVENTS_PATH", None)
     pg_env = {**env, "MEASURE_PG_DATA": str(work / "pg"), "MEASURE_PG_PORT": ""}

@@ -47,6 +47,7 @@ from pathlib import Path
 import psutil
 
 from bench import rawdata
+from measure_dagster.defs.resources.dbt import dbt_run_environment
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = rawdata.RESULTS
@@ -208,8 +209,8 @@ class Bench:
             "MEASURE_SAMPLE_EVENTS_PER_DAY": str(self.per_day),
             "DAGSTER_HOME": str(RESULTS / "dagster_home"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "DBT_INDIRECT_SELECTION": "buildable",  # as the code location sets it for its dbt
-            "DBT_EXCLUDE_RESOURCE_TYPES": "unit_test",  # ditto: unit tests are make test's, not a run's
+            # what the code location sets for its dbt, so plain dbt does the same work
+            **dbt_run_environment(None, "local"),
             "DBT_LOG_PATH": str(RESULTS / "dbt_logs"),
             "PYTHONPATH": str(REPO),
         })

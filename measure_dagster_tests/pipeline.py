@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -72,9 +73,16 @@ def query(path: Path, sql: str, params=None) -> list[dict]:
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
+def dbt_process(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run dbt directly (for what is not Dagster's: full refresh reference, run-operations, docs,
+    unit tests), with `env` over os.environ; the caller judges the return code."""
+    return subprocess.run([str(Path(sys.executable).with_name("dbt")), *args, "--profiles-dir", ".", "--target", "local"],
+                          cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=False,
+                          env={**os.environ, **(env or {})})
+
+
 def dbt(args: list[str]) -> str:
-    """Run dbt directly (for what is not Dagster's: full refresh reference, run-operations, docs)."""
-    completed = subprocess.run([str(Path(sys.executable).with_name("dbt")), *args, "--profiles-dir", ".", "--target", "local"],
-                               cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=False)
+    """dbt_process that must succeed: its output."""
+    completed = dbt_process(args)
     assert completed.returncode == 0, completed.stdout[-3000:]
     return completed.stdout

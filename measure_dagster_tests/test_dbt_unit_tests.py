@@ -13,30 +13,20 @@ the inputs exist first, empty: raw.events as the loader creates it, the staging 
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from measure_dagster.raw.schema import duckdb_create_table_sql
-from measure_dagster.settings import DBT_PROJECT_DIR
 from measure_dagster_tests.conftest import WAREHOUSE, wipe_warehouse
+from measure_dagster_tests.pipeline import dbt_process
 
 UNIT_TESTS = {
     "events_cleaned::visitor_key_and_consent_stitching",
     "events_quarantine::quarantine_reasons",
     "session_aggregates::session_traffic_source_rules",
 }
-
-
-def dbt(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(Path(sys.executable).with_name("dbt")), *args, "--profiles-dir", ".", "--target", "local"],
-                          cwd=DBT_PROJECT_DIR, capture_output=True, text=True, check=False,
-                          env={**os.environ, **(env or {})})
 
 
 def results(output: str) -> dict[str, str]:
@@ -50,14 +40,14 @@ def unit_test_inputs():
     with duckdb.connect(str(WAREHOUSE)) as con:
         con.execute("create schema if not exists raw")
         con.execute(duckdb_create_table_sql())
-    built = dbt(["run", "--empty", "--select", "events_cleaned", "events_sessionated"])
+    built = dbt_process(["run", "--empty", "--select", "events_cleaned", "events_sessionated"])
     assert built.returncode == 0, built.stdout[-3000:]
     yield
     wipe_warehouse()
 
 
 def test_unit_tests_pass(unit_test_inputs):
-    completed = dbt(["test", "--select", "test_type:unit"])
+    completed = dbt_process(["test", "--select", "test_type:unit"])
     assert completed.returncode == 0, completed.stdout[-3000:]
     assert results(completed.stdout) == dict.fromkeys(UNIT_TESTS, "PASS")
 
@@ -65,7 +55,7 @@ def test_unit_tests_pass(unit_test_inputs):
 def test_unit_tests_hold_in_a_windowed_build(unit_test_inputs):
     """A plain `dbt build` of a partition window (as one might run dbt by hand) runs them too:
     their rows lie outside that window, which they ignore (overrides: in_partition_window)."""
-    completed = dbt(["build", "--select", "events_cleaned", "events_quarantine", "session_aggregates",
+    completed = dbt_process(["build", "--select", "events_cleaned", "events_quarantine", "session_aggregates",
                      "--event-time-start", "2026-11-01", "--event-time-end", "2026-11-02"])
     assert completed.returncode == 0, completed.stdout[-3000:]
     assert results(completed.stdout) == dict.fromkeys(UNIT_TESTS, "PASS")
@@ -76,7 +66,7 @@ def test_unit_tests_catch_a_changed_rule(unit_test_inputs, tmp_path):
     timing out after a minute): the two tests of those rules fail, the third still passes."""
     changed = '{click_ids: {gclid: {source: google, medium: cpc}, li_fat_id: {source: linkedin, medium: paid-social}}, session_timeout_seconds: 60}'
     # other vars, other parse: in a target folder of its own, so the suite's partial parse stays valid
-    completed = dbt(["test", "--select", "test_type:unit", "--vars", changed], {"DBT_TARGET_PATH": str(tmp_path / "target")})
+    completed = dbt_process(["test", "--select", "test_type:unit", "--vars", changed], {"DBT_TARGET_PATH": str(tmp_path / "target")})
     assert completed.returncode != 0
     assert results(completed.stdout) == {
         "events_cleaned::visitor_key_and_consent_stitching": "FAIL",
