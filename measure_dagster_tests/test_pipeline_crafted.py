@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import dagster as dg
 
+from measure_dagster import settings
 from measure_dagster.defs.dbt.table_metadata import DAILY_FIGURES
 from measure_dagster.settings import DBT_PROJECT_DIR
 from measure_dagster_tests import crafted_events as crafted
@@ -204,7 +205,8 @@ def test_ndjson_exports_one_run_for_both_days(warehouse_path, dagster_instance, 
     nulls = dbt(["run-operation", "check_nulls", "--args", "{table_name: sessions}"])
     assert "user_id: 2 NULL" in nulls  # B's two sessions; A's, F's and M's carry u1 / u2 / u4, u3
     dbt(["docs", "generate"])
-    assert (DBT_PROJECT_DIR / "target" / "catalog.json").exists() and (DBT_PROJECT_DIR / "target" / "index.html").exists()
+    target = DBT_PROJECT_DIR / settings.dbt_target_path()
+    assert (target / "catalog.json").exists() and (target / "index.html").exists()
 
 
 def test_parquet_export_partition_by_partition_in_reverse_order(warehouse_path, dagster_instance, tmp_path, monkeypatch):

@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from measure_dagster import settings
 from measure_dagster.defs.resources.warehouse import DUCKDB_POOL
 from measure_dagster.keys import PRIVACY_TAG, RAW_EVENTS_KEY
 
@@ -32,8 +33,9 @@ measure_daily_job = dg.define_asset_job(
     description="`dbt test` of every model without a partition window: each test over the whole table.",
 )
 def dbt_test_whole_tables(context: dg.OpExecutionContext, dbt: DbtCliResource) -> dg.Output:
-    # the manifest of the resource's project (DbtProject.manifest_path: target/ of its folder)
-    invocation = dbt.cli(["test"], manifest=Path(dbt.project_dir) / "target" / "manifest.json", raise_on_error=False)
+    # the manifest of the resource's project, where the code location reads it (DBT_TARGET_PATH)
+    manifest = Path(dbt.project_dir) / settings.dbt_target_path() / "manifest.json"
+    invocation = dbt.cli(["test"], manifest=manifest, raise_on_error=False)
     for event in invocation.stream_raw_events():
         context.log.debug(str(event))
     results = invocation.get_artifact("run_results.json")["results"]
