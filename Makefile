@@ -1,6 +1,6 @@
 # make dev   install, prepare the dbt manifest, materialize the sample (once), start the Dagster UI
 # make run   install and materialize the whole graph on the embedded DuckDB
-# make test  install, lint and run the whole test suite (make lint: ruff alone; make test-fast: the fast layer)
+# make test  install, lint (ruff, sqlfluff) and run the whole test suite (make test-fast: the fast layer)
 # make bench benchmarks (bench/; options: make bench BENCH_ARGS="--events 1000000 --repeat 1"; make bench-quick: minutes)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -27,7 +27,7 @@ PORT ?= 3000
 # the run links `measure-dagster materialize` prints
 export MEASURE_UI_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: lint lint-sql help install manifest sample dev run lint test test-fast browser bq-emulator googlesql-analyzer bench bench-quick bigquery-bytes clean screenshots postgres postgres-install postgres-stop test-postgres bench-disk bench-instance
+.PHONY: lint lint-python lint-sql lint-sql-fix help install manifest sample dev run lint test test-fast browser bq-emulator googlesql-analyzer bench bench-quick bigquery-bytes clean screenshots postgres postgres-install postgres-stop test-postgres bench-disk bench-instance
 
 help:
 	@sed -n 's/^# //p' Makefile | head -4
@@ -72,13 +72,19 @@ bq-emulator:
 googlesql-analyzer: install
 	@bash scripts/googlesql_analyzer.sh install
 
-# ruff over the Python (pyproject.toml [tool.ruff]; `ruff format` is not applied: check only)
-lint: install
+# Both linters, clean: ruff over the Python (pyproject.toml [tool.ruff]; check only, `ruff format`
+# is not applied) and sqlfluff over the dbt SQL as dbt renders it (dbt_project/.sqlfluff).
+lint: lint-python lint-sql
+
+lint-python: install
 	$(BIN)/ruff check .
 
-# sqlfluff over the dbt SQL: not clean yet (no project configuration), so not part of `make test`
 lint-sql: install
-	$(BIN)/sqlfluff lint dbt_project
+	cd dbt_project && $(BIN)/sqlfluff lint . --processes 2
+
+# sqlfluff's fixes for what it can fix (review the diff: the SQL of both engines changes)
+lint-sql-fix: install
+	cd dbt_project && $(BIN)/sqlfluff fix . --processes 2
 
 # two test processes on the two cores (pytest-xdist); a test module stays on one process, so its
 # module-scoped fixtures (a pipeline built once, read by many tests) are built once
@@ -87,7 +93,7 @@ test: lint manifest browser bq-emulator googlesql-analyzer postgres-install
 
 # the fast layer, in seconds: every test that runs no pipeline, server or fresh interpreter
 # (marked in measure_dagster_tests/conftest.py); no browser, emulator or analyzer needed
-test-fast: lint manifest
+test-fast: lint-python manifest
 	$(BIN)/pytest -m "not slow"
 
 bench: manifest

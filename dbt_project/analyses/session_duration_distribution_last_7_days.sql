@@ -17,4 +17,4 @@ select
     session_count,
     {{ safe_ratio('session_count * 100', 'sum(session_count) over ()') }} as percentage
 from window_counts
-order by session_count desc, bucket_order
+order by session_count desc, bucket_order asc

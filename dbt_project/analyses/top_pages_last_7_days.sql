@@ -11,5 +11,5 @@ select
 from {{ ref('top_pages') }}
 where {{ in_report_window('date', 7) }}
 group by 1
-order by pageviews desc, page
+order by pageviews desc, page asc
 limit 20

@@ -8,7 +8,8 @@ select
     sum(unique_visitors) as unique_visitors,
     sum(sessions) as sessions
 from {{ ref('traffic_by_country') }}
-where {{ in_report_window('date', 30) }}
-  and country is not null
+where
+    {{ in_report_window('date', 30) }}
+    and country is not null
 group by 1, 2
-order by events desc, country
+order by events desc, country asc

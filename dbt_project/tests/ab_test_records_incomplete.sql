@@ -2,7 +2,13 @@
     use them (core.experiment_visitors leaves them out). A warning, never a block. -#}
 {{ config(severity='warn') }}
 
-select event_date, visitor_key, test_name, variant, exposure_events
+select
+    event_date,
+    visitor_key,
+    test_name,
+    variant,
+    exposure_events
 from {{ ref('ab_test_exposures') }}
-where {{ in_partition_window('event_date') }}
-  and (test_name is null or variant is null)
+where
+    {{ in_partition_window('event_date') }}
+    and (test_name is null or variant is null)

@@ -4,7 +4,9 @@
 
 with country_days as (
 
-    select date, sum(events) as events
+    select
+        date,
+        sum(events) as events
     from {{ ref('traffic_by_country') }}
     where {{ in_partition_window('date') }}
     group by 1
@@ -13,7 +15,9 @@ with country_days as (
 
 performance_days as (
 
-    select date, total_events
+    select
+        date,
+        total_events
     from {{ ref('daily_performance') }}
     where {{ in_partition_window('date') }}
 
@@ -25,6 +29,7 @@ select
     country_days.events as country_events
 from performance_days
 full outer join country_days on performance_days.date = country_days.date
-where performance_days.total_events is null
-   or country_days.events is null
-   or performance_days.total_events <> country_days.events
+where
+    performance_days.total_events is null
+    or country_days.events is null
+    or performance_days.total_events <> country_days.events

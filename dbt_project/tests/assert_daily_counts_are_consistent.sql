@@ -2,7 +2,12 @@
 -- the sessions with an event on it (their first one), in the run's window.
 with days as (
 
-    select date, pageviews, total_events, sessions_started, total_sessions
+    select
+        date,
+        pageviews,
+        total_events,
+        sessions_started,
+        total_sessions
     from {{ ref('daily_performance') }}
     where {{ in_partition_window('date') }}
 
@@ -10,5 +15,6 @@ with days as (
 
 select *
 from days
-where pageviews > total_events
-   or sessions_started > total_sessions
+where
+    pageviews > total_events
+    or sessions_started > total_sessions

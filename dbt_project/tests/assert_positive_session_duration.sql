@@ -4,5 +4,6 @@ select
     session_id,
     session_duration
 from {{ ref('sessions') }}
-where session_duration < 0
-  and {{ in_partition_window('session_date', lookback_days=var('session_lookback_days')) }}
+where
+    session_duration < 0
+    and {{ in_partition_window('session_date', lookback_days=var('session_lookback_days')) }}

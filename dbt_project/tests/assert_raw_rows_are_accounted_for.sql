@@ -21,9 +21,10 @@ with raw_rows as (
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from {{ source('raw', 'events') }}
-    where timestamp is not null
-      and {{ in_partition_window('timestamp', column_type='timestamp') }}
-      and {{ raw_event_is_due() }}
+    where
+        timestamp is not null
+        and {{ in_partition_window('timestamp', column_type='timestamp') }}
+        and {{ raw_event_is_due() }}
 
 ),
 
@@ -113,5 +114,5 @@ accounts as (
 select *
 from accounts
 where raw_rows <> quarantined + cleaned + streamed_duplicates
-   -- and events_cleaned holds each event once
-   or cleaned <> events
+-- and events_cleaned holds each event once
+or cleaned <> events

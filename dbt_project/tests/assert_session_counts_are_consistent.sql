@@ -2,7 +2,11 @@
 -- run's days and their look-back; all without a window).
 with sessions as (
 
-    select session_id, events, pageviews, unique_pages
+    select
+        session_id,
+        events,
+        pageviews,
+        unique_pages
     from {{ ref('sessions') }}
     where {{ in_partition_window('session_date', lookback_days=var('session_lookback_days')) }}
 
@@ -10,5 +14,6 @@ with sessions as (
 
 select *
 from sessions
-where pageviews > events
-   or unique_pages > events
+where
+    pageviews > events
+    or unique_pages > events

@@ -11,11 +11,16 @@
 
 with exposures as (
 
-    select visitor_key, test_name, variant, first_exposed_at
+    select
+        visitor_key,
+        test_name,
+        variant,
+        first_exposed_at
     from {{ ref('ab_test_exposures') }}
-    where not is_bot
-      and test_name is not null
-      and variant is not null
+    where
+        not is_bot
+        and test_name is not null
+        and variant is not null
 
 ),
 
@@ -34,11 +39,15 @@ visitors as (
 
 sessions_after as (
 
-    select visitors.test_name, visitors.visitor_key, count(*) as sessions_after_exposure
+    select
+        visitors.test_name,
+        visitors.visitor_key,
+        count(*) as sessions_after_exposure
     from visitors
     inner join {{ ref('session_aggregates') }} as sessions
-        on sessions.visitor_key = visitors.visitor_key
-        and sessions.session_end >= visitors.first_exposed_at
+        on
+            visitors.visitor_key = sessions.visitor_key
+            and visitors.first_exposed_at <= sessions.session_end
     group by 1, 2
 
 ),
@@ -53,10 +62,11 @@ purchases_after as (
         sum(purchases.revenue) as revenue
     from visitors
     inner join {{ ref('purchases') }} as purchases
-        on purchases.visitor_key = visitors.visitor_key
-        and purchases.timestamp >= visitors.first_exposed_at
-        and not purchases.is_bot
-        and not purchases.is_repeat_transaction
+        on
+            visitors.visitor_key = purchases.visitor_key
+            and visitors.first_exposed_at <= purchases.timestamp
+            and not purchases.is_bot
+            and not purchases.is_repeat_transaction
     group by 1, 2
 
 )

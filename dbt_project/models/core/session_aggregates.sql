@@ -38,7 +38,7 @@
     'landing_url', 'session_user_id', 'is_direct',
 ] -%}
 {%- for name in session_metrics -%}
-    {%- if not modules.re.fullmatch('[a-z_][a-z0-9_]*', name | string) or name in reserved_columns -%}
+{%- if not modules.re.fullmatch('[a-z_][a-z0-9_]*', name | string) or name in reserved_columns -%}
         {{ exceptions.raise_compiler_error("var session_metrics: " ~ (name | tojson) ~ " is not a usable column name (lower-case letters, digits, _; not a column of sessions)") }}
     {%- endif -%}
 {%- endfor -%}
@@ -51,9 +51,10 @@ with events as (
         -- the URL without tracking parameters (utm_*, click ids)
         {{ strip_tracking_parameters('url') }} as page
     from {{ ref('events_sessionated') }}
-    where {{ in_partition_window('event_date', lookback_days=lookback_days, lookahead_days=lookback_days) }}
-      and {{ in_partition_window('session_start', lookback_days=lookback_days, column_type='timestamp') }}
-      and not is_bot
+    where
+        {{ in_partition_window('event_date', lookback_days=lookback_days, lookahead_days=lookback_days) }}
+        and {{ in_partition_window('session_start', lookback_days=lookback_days, column_type='timestamp') }}
+        and not is_bot
 
 ),
 
@@ -73,7 +74,9 @@ ordered_events as (
 
 event_names as (
 
-    select distinct session_id, event_name
+    select distinct
+        session_id,
+        event_name
     from events
     where event_name is not null
 
@@ -106,9 +109,9 @@ aggregated as (
         max(case when landing_position = 1 then referrer end) as referrer,
         max(case when position_in_session = 1 then country end) as country,
         max(case when position_in_session = 1 then device_type end) as device_type,
-        max(user_id) as session_user_id
-        {%- for name, condition in session_metrics.items() %},
-        count(case when ({{ condition }}) then 1 end) as {{ name }}
+        max(user_id) as session_user_id{% if session_metrics %},{% endif %}
+        {%- for name, condition in session_metrics.items() %}
+        count(case when ({{ condition }}) then 1 end) as {{ name }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from ordered_events
     group by 1, 2
@@ -159,10 +162,14 @@ own_sources as (
     select
         aggregated.session_id,
         -- any utm_* tag names a source: what neither the tags nor a rule fill in is (not set)
-        coalesce(rule_sources.utm_source, rule_sources.rule_source,
-                 case when rule_sources.has_utm_tag then '(not set)' else '(direct)' end) as source,
-        coalesce(rule_sources.utm_medium, rule_sources.rule_medium,
-                 case when rule_sources.has_utm_tag then '(not set)' else '(none)' end) as medium,
+        coalesce(
+            rule_sources.utm_source, rule_sources.rule_source,
+            case when rule_sources.has_utm_tag then '(not set)' else '(direct)' end
+        ) as source,
+        coalesce(
+            rule_sources.utm_medium, rule_sources.rule_medium,
+            case when rule_sources.has_utm_tag then '(not set)' else '(none)' end
+        ) as medium,
         rule_sources.utm_campaign as campaign,
         not rule_sources.has_utm_tag and rule_sources.rule_source is null as is_direct
     from aggregated
@@ -190,9 +197,9 @@ select
     own_sources.source,
     own_sources.medium,
     own_sources.campaign,
-    own_sources.is_direct
-    {%- for name in session_metrics %},
-    aggregated.{{ name }}
+    own_sources.is_direct{% if session_metrics %},{% endif %}
+    {%- for name in session_metrics %}
+    aggregated.{{ name }}{% if not loop.last %},{% endif %}
     {%- endfor %}
 from aggregated
 inner join own_sources on aggregated.session_id = own_sources.session_id

@@ -26,9 +26,10 @@ with purchases as (
 
     select *
     from {{ ref('purchases') }}
-    where {{ in_partition_window('event_date', lookback_days=lookback_days, lookahead_days=lookback_days) }}
-      and {{ in_partition_window('session_start', lookback_days=lookback_days, column_type='timestamp') }}
-      and not is_bot
+    where
+        {{ in_partition_window('event_date', lookback_days=lookback_days, lookahead_days=lookback_days) }}
+        and {{ in_partition_window('session_start', lookback_days=lookback_days, column_type='timestamp') }}
+        and not is_bot
 
 )
 

@@ -50,7 +50,9 @@ session_aggregates as (
 -- user: another person logging in on the same browser does not take over the earlier one's history.
 stitched_users as (
 
-    select session_id, user_id
+    select
+        session_id,
+        user_id
     from (
         select
             anonymous.session_id,
@@ -60,13 +62,17 @@ stitched_users as (
                 order by
                     case when logged_in.session_start < anonymous.session_start then 0 else 1 end,
                     -- earlier logins latest first, then later ones earliest first
-                    case when logged_in.session_start < anonymous.session_start
-                        then -{{ epoch_micros('logged_in.session_start') }} else {{ epoch_micros('logged_in.session_start') }} end
+                    case
+                        when logged_in.session_start < anonymous.session_start
+                            then -{{ epoch_micros('logged_in.session_start') }}
+                        else {{ epoch_micros('logged_in.session_start') }}
+                    end
             ) as nearness
         from session_aggregates as anonymous
         inner join session_aggregates as logged_in
-            on logged_in.visitor_key = anonymous.visitor_key
-            and logged_in.session_user_id is not null
+            on
+                anonymous.visitor_key = logged_in.visitor_key
+                and logged_in.session_user_id is not null
         where anonymous.session_user_id is null
     ) as ranked
     where nearness = 1
@@ -77,7 +83,11 @@ stitched_users as (
 -- direct_attribution_days before it (never an inherited source: last non-direct click)
 inherited_sources as (
 
-    select session_id, source, medium, campaign
+    select
+        session_id,
+        source,
+        medium,
+        campaign
     from (
         select
             direct_session.session_id,
@@ -89,10 +99,11 @@ inherited_sources as (
             ) as recency
         from session_aggregates as direct_session
         inner join session_aggregates as earlier
-            on earlier.visitor_key = direct_session.visitor_key
-            and not earlier.is_direct
-            and earlier.session_start < direct_session.session_start
-            and {{ epoch_micros('direct_session.session_start') }} - {{ epoch_micros('earlier.session_start') }}
+            on
+                direct_session.visitor_key = earlier.visitor_key
+                and not earlier.is_direct
+                and direct_session.session_start > earlier.session_start
+                and {{ epoch_micros('direct_session.session_start') }} - {{ epoch_micros('earlier.session_start') }}
                 <= case when direct_session.client_id is null then {{ hash_only_attribution_micros }} else {{ attribution_micros }} end
         where direct_session.is_direct
     ) as ranked
@@ -124,9 +135,9 @@ select
     inherited_sources.session_id is not null as is_inherited_source,
     -- purchases once per transaction_id and their revenue in reporting_currency (core.session_revenue)
     coalesce(session_revenue.transactions, 0) as transactions,
-    cast(coalesce(session_revenue.revenue, 0) as {{ type_money() }}) as revenue
-    {%- for name in session_metrics %},
-    session_aggregates.{{ name }}
+    cast(coalesce(session_revenue.revenue, 0) as {{ type_money() }}) as revenue{% if session_metrics %},{% endif %}
+    {%- for name in session_metrics %}
+    session_aggregates.{{ name }}{% if not loop.last %},{% endif %}
     {%- endfor %}
 from session_aggregates
 left join inherited_sources on session_aggregates.session_id = inherited_sources.session_id

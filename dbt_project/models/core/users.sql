@@ -32,7 +32,13 @@ with touched_visitors as (
 
 visitor_history as (
 
-    select visitor_key, client_id, user_id, first_seen, last_seen, days_active
+    select
+        visitor_key,
+        client_id,
+        user_id,
+        first_seen,
+        last_seen,
+        days_active
     from {{ ref('users_incremental') }}
     where visitor_key in (select visitor_key from touched_visitors)
 

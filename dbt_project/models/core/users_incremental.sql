@@ -39,10 +39,13 @@ history as (
 
 current_users as (
 
-    select visitor_key, user_id
+    select
+        visitor_key,
+        user_id
     from {{ ref('user_map') }}
-    where is_current_user
-      and visitor_key in (select visitor_key from touched_visitors)
+    where
+        is_current_user
+        and visitor_key in (select visitor_key from touched_visitors)
 
 )
 

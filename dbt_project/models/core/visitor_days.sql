@@ -18,10 +18,15 @@
 -#}
 with human_events as (
 
-    select visitor_key, client_id, timestamp, event_date
+    select
+        visitor_key,
+        client_id,
+        timestamp,
+        event_date
     from {{ ref('events_sessionated') }}
-    where {{ in_partition_window('event_date') }}
-      and not is_bot
+    where
+        {{ in_partition_window('event_date') }}
+        and not is_bot
 
 )
 

@@ -30,7 +30,12 @@
 
 with sessions as (
 
-    select session_id, session_date, source, medium, coalesce(campaign, '(not set)') as campaign
+    select
+        session_id,
+        session_date,
+        source,
+        medium,
+        coalesce(campaign, '(not set)') as campaign
     from {{ ref('session_aggregates') }}
     where {{ in_partition_window('session_date', lookback_days=lookback_days) }}
 
@@ -38,7 +43,11 @@ with sessions as (
 
 session_revenue as (
 
-    select session_id, transactions, transactions_without_revenue, revenue
+    select
+        session_id,
+        transactions,
+        transactions_without_revenue,
+        revenue
     from {{ ref('session_revenue') }}
     where {{ in_partition_window('session_date', lookback_days=lookback_days) }}
 

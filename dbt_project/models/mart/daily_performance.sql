@@ -23,8 +23,9 @@ with events as (
 
     select *
     from {{ ref('events_sessionated') }}
-    where {{ in_partition_window('event_date', lookback_days=lookback_days) }}
-      and not is_bot
+    where
+        {{ in_partition_window('event_date', lookback_days=lookback_days) }}
+        and not is_bot
 
 ),
 
@@ -49,9 +50,10 @@ session_spans as (
         min(session_start) as session_start,
         max(timestamp) as session_end
     from {{ ref('events_sessionated') }}
-    where {{ in_partition_window('event_date', lookback_days=lookback_days, lookahead_days=lookback_days) }}
-      and {{ in_partition_window('session_start', lookback_days=lookback_days, column_type='timestamp') }}
-      and not is_bot
+    where
+        {{ in_partition_window('event_date', lookback_days=lookback_days, lookahead_days=lookback_days) }}
+        and {{ in_partition_window('session_start', lookback_days=lookback_days, column_type='timestamp') }}
+        and not is_bot
     group by 1
 
 ),

@@ -33,7 +33,9 @@ with visitors as (
 
 tests as (
 
-    select test_name, count(case when is_in_several_variants then 1 end) as visitors_in_several_variants
+    select
+        test_name,
+        count(case when is_in_several_variants then 1 end) as visitors_in_several_variants
     from visitors
     group by 1
 
@@ -82,7 +84,7 @@ shares as (
         cast(null as {{ dbt.type_int() }}) as configured_variants,
         {%- endif %}
         sum(visitors) over (partition by test_name) as test_visitors,
-        {%- if controls %}
+    {%- if controls %}
         coalesce(
             case
                 {%- for test, control in controls.items() %}
@@ -92,8 +94,8 @@ shares as (
             min(variant) over (partition by test_name)
         ) as control_variant
         {%- else %}
-        min(variant) over (partition by test_name) as control_variant
-        {%- endif %}
+    min(variant) over (partition by test_name) as control_variant
+    {%- endif %}
     from variants
 
 ),
@@ -106,8 +108,11 @@ sample_ratios as (
         -- observed variants, plus configured ones nobody saw (each adds its whole expected count)
         count(*) + coalesce(max(configured_variants) - count(case when expected_share > 0 then 1 end), 0) - 1 as srm_degrees_of_freedom,
         sum(power(visitors - expected_share * test_visitors, 2) / nullif(expected_share * test_visitors, 0))
-            + case when max(configured_variants) is not null
-                   then greatest(0.0, max(test_visitors) * (1.0 - sum(expected_share))) else 0.0 end as chi_square
+        + case
+            when max(configured_variants) is not null
+                then greatest(0.0, max(test_visitors) * (1.0 - sum(expected_share)))
+            else 0.0
+        end as chi_square
     from shares
     group by 1
 
@@ -116,14 +121,19 @@ sample_ratios as (
 -- the p-values' erfc in steps (macros/statistics.sql): of sqrt(chi-square / 2) and of |z| / sqrt 2
 srm_erfc_inputs as (
 
-    select *, sqrt(chi_square / 2) as erfc_x, {{ erfc_t('sqrt(chi_square / 2)') }} as erfc_t
+    select
+        *,
+        sqrt(chi_square / 2) as erfc_x,
+        {{ erfc_t('sqrt(chi_square / 2)') }} as erfc_t
     from sample_ratios
 
 ),
 
 srm_erfc_tails as (
 
-    select *, {{ erfc_tail('erfc_t') }} as erfc_tail
+    select
+        *,
+        {{ erfc_tail('erfc_t') }} as erfc_tail
     from srm_erfc_inputs
 
 ),
@@ -138,7 +148,10 @@ srm_tests as (
             when unexpected_variants > 0 then 0.0
             else {{ chi_square_p_value('chi_square', 'srm_degrees_of_freedom', 'erfc_of_root') }}
         end as srm_p_value
-    from (select *, {{ erfc_from('erfc_x', 'erfc_t', 'erfc_tail') }} as erfc_of_root from srm_erfc_tails) as with_erfc
+    from (select
+        *,
+        {{ erfc_from('erfc_x', 'erfc_t', 'erfc_tail') }} as erfc_of_root
+    from srm_erfc_tails) as with_erfc
 
 ),
 
@@ -155,9 +168,10 @@ compared as (
         {{ safe_ratio('shares.converting_visitors + control.converting_visitors', 'shares.visitors + control.visitors') }} as pooled_rate
     from shares
     left join variants as control
-        on control.test_name = shares.test_name
-        and control.variant = shares.control_variant
-        and shares.variant <> shares.control_variant
+        on
+            shares.test_name = control.test_name
+            and shares.control_variant = control.variant
+            and shares.variant <> shares.control_variant
 
 ),
 
@@ -167,8 +181,10 @@ tested as (
         *,
         conversion_rate - control_conversion_rate as conversion_rate_difference,
         sqrt(pooled_rate * (1 - pooled_rate) * (1.0 / visitors + 1.0 / control_visitors)) as pooled_standard_error,
-        sqrt(conversion_rate * (1 - conversion_rate) / visitors
-             + control_conversion_rate * (1 - control_conversion_rate) / control_visitors) as standard_error
+        sqrt(
+            conversion_rate * (1 - conversion_rate) / visitors
+            + control_conversion_rate * (1 - control_conversion_rate) / control_visitors
+        ) as standard_error
     from compared
 
 ),
@@ -194,7 +210,9 @@ z_erfc_inputs as (
 
 z_erfc_tails as (
 
-    select *, {{ erfc_tail('erfc_t') }} as erfc_tail
+    select
+        *,
+        {{ erfc_tail('erfc_t') }} as erfc_tail
     from z_erfc_inputs
 
 )

@@ -53,7 +53,9 @@ sessions as (
             else {{ buckets | length }}
         end as bucket_order
     from (
-        select session_date, {{ seconds_between('session_start', 'session_end') }} as session_duration
+        select
+            session_date,
+            {{ seconds_between('session_start', 'session_end') }} as session_duration
         from {{ ref('session_aggregates') }}
         where {{ in_partition_window('session_date', lookback_days=var('session_lookback_days')) }}
     ) as durations
@@ -62,7 +64,10 @@ sessions as (
 
 counted as (
 
-    select session_date, bucket_order, count(*) as session_count
+    select
+        session_date,
+        bucket_order,
+        count(*) as session_count
     from sessions
     group by 1, 2
 
@@ -87,8 +92,9 @@ filled as (
     from session_dates
     cross join buckets
     left join counted
-        on session_dates.session_date = counted.session_date
-        and buckets.bucket_order = counted.bucket_order
+        on
+            session_dates.session_date = counted.session_date
+            and buckets.bucket_order = counted.bucket_order
 
 )
 

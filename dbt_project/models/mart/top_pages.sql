@@ -23,10 +23,11 @@ with pageviews as (
         {{ strip_tracking_parameters('url') }} as page,
         visitor_key
     from {{ ref('events_sessionated') }}
-    where event_name = 'pageview'
-      and url is not null
-      and not is_bot
-      and {{ in_partition_window('event_date') }}
+    where
+        event_name = 'pageview'
+        and url is not null
+        and not is_bot
+        and {{ in_partition_window('event_date') }}
 
 )
 

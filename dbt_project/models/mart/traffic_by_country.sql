@@ -24,6 +24,7 @@ select
     count(distinct visitor_key) as unique_visitors,
     count(distinct session_id) as sessions
 from {{ ref('events_sessionated') }}
-where not is_bot
-  and {{ in_partition_window('event_date') }}
+where
+    not is_bot
+    and {{ in_partition_window('event_date') }}
 group by 1, 2, 3

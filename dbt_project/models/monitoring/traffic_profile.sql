@@ -57,7 +57,7 @@ ranked_pages as (
         page,
         pageviews,
         -- ties go to the first page by name, so the engines agree
-        row_number() over (partition by date order by pageviews desc, page) as page_rank
+        row_number() over (partition by date order by pageviews desc, page asc) as page_rank
     from {{ ref('top_pages') }}
     where {{ in_partition_window('date') }}
 
@@ -82,7 +82,7 @@ ranked_countries as (
         date,
         country_code,
         events,
-        row_number() over (partition by date order by events desc, country_code) as country_rank
+        row_number() over (partition by date order by events desc, country_code asc) as country_rank
     from country_traffic
 
 ),

@@ -20,7 +20,12 @@
 with window_events as (
 
     -- the window's days first: a filter under the unnest is one BigQuery prunes partitions by
-    select event_date, visitor_key, is_bot, timestamp, ab_test
+    select
+        event_date,
+        visitor_key,
+        is_bot,
+        timestamp,
+        ab_test
     from {{ ref('events_cleaned') }}
     where {{ in_partition_window('event_date') }}
 

@@ -26,10 +26,11 @@ with source_events as (
 
     select *
     from {{ source('raw', 'events') }}
-    where timestamp is not null
-      and {{ in_partition_window('timestamp', column_type='timestamp') }}
-      -- everything but staging.events_quarantine's rows (macros/quarantine.sql)
-      and {{ raw_event_is_usable() }}
+    where
+        timestamp is not null
+        and {{ in_partition_window('timestamp', column_type='timestamp') }}
+        -- everything but staging.events_quarantine's rows (macros/quarantine.sql)
+        and {{ raw_event_is_usable() }}
 
 ),
 
@@ -71,7 +72,7 @@ cleaned as (
         nullif(location.city, '') as city,
         ab_test,
         coalesce(device.is_bot, false)
-            or coalesce({{ regex_contains('lower(user_agent)', string_literal(var('bot_user_agent_pattern') | lower)) }}, false)
+        or coalesce({{ regex_contains('lower(user_agent)', string_literal(var('bot_user_agent_pattern') | lower)) }}, false)
             as is_bot
     from source_events
     left join visitor_key_stitches on {{ visitor_key_stitch_join('source_events', 'visitor_key_stitches') }}

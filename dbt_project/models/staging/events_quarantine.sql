@@ -20,9 +20,10 @@ with source_events as (
         *,
         {{ raw_event_quarantine_reason() }} as reason
     from {{ source('raw', 'events') }}
-    where timestamp is not null
-      and {{ in_partition_window('timestamp', column_type='timestamp') }}
-      and {{ raw_event_is_due() }}
+    where
+        timestamp is not null
+        and {{ in_partition_window('timestamp', column_type='timestamp') }}
+        and {{ raw_event_is_due() }}
 
 )
 

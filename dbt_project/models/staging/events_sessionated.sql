@@ -50,13 +50,16 @@ window_visitors as (
 lookback_source as (
 
     select
-        timestamp, client_id, {{ adapter.quote('hash') }}
-        {%- if split_on_new_source %}, event_name, url, referrer{% endif %}
+        timestamp,
+        client_id,
+        {{ adapter.quote('hash') }}
+    {%- if split_on_new_source %}, event_name, url, referrer{% endif %}
     from {{ source('raw', 'events') }}
-    where timestamp is not null
-      and {{ before_partition_window('timestamp', lookback_days, column_type='timestamp') }}
-      -- the rows events_cleaned keeps (macros/quarantine.sql)
-      and {{ raw_event_is_usable() }}
+    where
+        timestamp is not null
+        and {{ before_partition_window('timestamp', lookback_days, column_type='timestamp') }}
+        -- the rows events_cleaned keeps (macros/quarantine.sql)
+        and {{ raw_event_is_usable() }}
 
 ),
 
@@ -71,7 +74,7 @@ lookback_events as (
     select
         {{ visitor_key('lookback_source', 'lookback_stitches') }} as visitor_key,
         lookback_source.timestamp
-        {%- if split_on_new_source %},
+    {%- if split_on_new_source %},
         -- as events_cleaned cleans them
         nullif(lookback_source.event_name, '') as event_name,
         nullif(lookback_source.url, '') as url,
@@ -85,8 +88,10 @@ lookback_events as (
 timeline as (
 
     select
-        lookback_events.visitor_key, lookback_events.timestamp, cast(null as {{ dbt.type_string() }}) as event_id
-        {%- if split_on_new_source %}, lookback_events.event_name, lookback_events.url, lookback_events.referrer{% endif %}
+        lookback_events.visitor_key,
+        lookback_events.timestamp,
+        cast(null as {{ dbt.type_string() }}) as event_id
+    {%- if split_on_new_source %}, lookback_events.event_name, lookback_events.url, lookback_events.referrer{% endif %}
     from lookback_events
     -- a NULL visitor_key joins nothing: the events events_cleaned drops
     inner join window_visitors on lookback_events.visitor_key = window_visitors.visitor_key
@@ -94,8 +99,10 @@ timeline as (
     union all
 
     select
-        visitor_key, timestamp, event_id
-        {%- if split_on_new_source %}, event_name, url, referrer{% endif %}
+        visitor_key,
+        timestamp,
+        event_id
+    {%- if split_on_new_source %}, event_name, url, referrer{% endif %}
     from window_events
 
 ),
@@ -108,7 +115,7 @@ gaps as (
     select
         *,
         {{ epoch_micros('timestamp') }}
-            - lag({{ epoch_micros('timestamp') }}) over (partition by visitor_key order by timestamp, event_id) as gap_micros
+        - lag({{ epoch_micros('timestamp') }}) over (partition by visitor_key order by timestamp, event_id) as gap_micros
     from timeline
 
 ),

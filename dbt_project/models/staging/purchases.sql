@@ -39,8 +39,9 @@ with window_purchases as (
         {{ ecommerce_field('parameters', 'value') }} as value_text,
         upper({{ ecommerce_field('parameters', 'currency') }}) as currency
     from {{ ref('events_sessionated') }}
-    where {{ in_partition_window('event_date') }}
-      and event_name = {{ purchase_name }}
+    where
+        {{ in_partition_window('event_date') }}
+        and event_name = {{ purchase_name }}
 
 ),
 
@@ -52,22 +53,31 @@ lookback_purchases as (
         cast(timestamp as date) as event_date,
         {{ ecommerce_field('parameters', 'transaction_id') }} as transaction_id
     from {{ source('raw', 'events') }}
-    where timestamp is not null
-      and {{ before_partition_window('timestamp', repeat_days, column_type='timestamp') }}
-      and {{ raw_event_is_usable() }}
-      and event_name = {{ purchase_name }}
+    where
+        timestamp is not null
+        and {{ before_partition_window('timestamp', repeat_days, column_type='timestamp') }}
+        and {{ raw_event_is_usable() }}
+        and event_name = {{ purchase_name }}
 
 ),
 
 occurrences as (
 
-    select transaction_id, timestamp, event_date, event_id
+    select
+        transaction_id,
+        timestamp,
+        event_date,
+        event_id
     from window_purchases
     where transaction_id is not null
 
     union all
 
-    select transaction_id, timestamp, event_date, cast(null as {{ dbt.type_string() }}) as event_id
+    select
+        transaction_id,
+        timestamp,
+        event_date,
+        cast(null as {{ dbt.type_string() }}) as event_id
     from lookback_purchases
     where transaction_id is not null
 
@@ -107,8 +117,9 @@ select
         as is_repeat_transaction,
     -- the value as sent, when it is one (in its own currency)
     case
-        when checked.revenue_issue is null
-          or checked.revenue_issue in ('missing currency', 'invalid currency', 'currency without rate')
+        when
+            checked.revenue_issue is null
+            or checked.revenue_issue in ('missing currency', 'invalid currency', 'currency without rate')
             then checked.value_number
     end as value,
     checked.currency,

@@ -17,11 +17,17 @@
 -#}
 with logged_in_events as (
 
-    select visitor_key, client_id, user_id, timestamp, event_date
+    select
+        visitor_key,
+        client_id,
+        user_id,
+        timestamp,
+        event_date
     from {{ ref('events_cleaned') }}
-    where {{ in_partition_window('event_date') }}
-      and user_id is not null
-      and not is_bot
+    where
+        {{ in_partition_window('event_date') }}
+        and user_id is not null
+        and not is_bot
 
 )
 
