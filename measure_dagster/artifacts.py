@@ -17,38 +17,26 @@ partial_parse.msgpack, compiled/, run/ of a plain `dbt` call). By hand:
 """
 
 import argparse
-import os
 import re
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from measure_dagster import settings
 from measure_dagster.settings import DBT_PROJECT_DIR
 
-DEFAULT_KEEP = 20
+DEFAULT_KEEP = settings.DEFAULT_DBT_ARTIFACTS_KEEP
 # <op name>-<run id[:7]>-<uuid[:7]>, or <uuid[:7]> for an invocation without a Dagster context
 INVOCATION_FOLDER = re.compile(r"(?:(?P<op>[A-Za-z0-9_]+)-(?P<run>[0-9a-f]{7})-)?(?P<uuid>[0-9a-f]{7})")
 
 
-def _whole_number_env(name: str, default: int) -> int:
-    value = (os.environ.get(name) or "").strip()
-    if not value:
-        return default
-    if not value.isdigit():
-        raise ValueError(f"{name} must be a whole number >= 0; got {value!r}")
-    return int(value)
-
-
 def keep_setting() -> int:
-    keep = _whole_number_env("MEASURE_DBT_ARTIFACTS_KEEP", DEFAULT_KEEP)
-    if keep < 1:
-        raise ValueError("MEASURE_DBT_ARTIFACTS_KEEP must be at least 1 (the latest run's artifacts always stay)")
-    return keep
+    return settings.dbt_artifacts_keep()
 
 
 def keep_days_setting() -> int:
-    return _whole_number_env("MEASURE_DBT_ARTIFACTS_KEEP_DAYS", 0)
+    return settings.dbt_artifacts_keep_days()
 
 
 @dataclass(frozen=True)

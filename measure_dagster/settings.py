@@ -24,9 +24,12 @@
 | MEASURE_BQ_METHOD             | service-account                  | dbt's BigQuery auth method (profiles.yml)   |
 | MEASURE_RAW_MAX_AGE_HOURS     | 26                               | raw_events_freshness: default of its check config `max_age_hours` |
 | MEASURE_RAW_MIN_VOLUME_RATIO  | 0.5                              | raw_events_volume: default of its check config `min_ratio` |
-| MEASURE_ANOMALY_*             | see defs/checks/anomaly.py       | the anomaly checks' bands                   |
-| MEASURE_DBT_ARTIFACTS_KEEP    | see artifacts.py                 | dbt invocation folders kept in target/      |
-| MEASURE_DAGSTER_RUN_RETENTION_DAYS | see retention.py            | days of run history the instance keeps      |
+| MEASURE_ANOMALY_*             | see defs/checks/anomaly.py (AnomalySettings) | the anomaly checks' bands: defaults of their check config |
+| MEASURE_DBT_ARTIFACTS_KEEP    | 20                               | dbt invocation folders kept in target/ (artifacts.py) |
+| MEASURE_DBT_ARTIFACTS_KEEP_DAYS | 0 (off)                        | and every folder younger than this many days |
+| MEASURE_DAGSTER_RUN_RETENTION_DAYS | 90 (0: all)                 | days of run history the instance keeps (defs/schedules/retention.py) |
+| MEASURE_RETENTION_<TIER>_MONTHS | events 14, visitors 14, aggregates 0 (forever) | apply_retention's defaults (docs/privacy.md) |
+| MEASURE_ERASURE_SALT          | (unset: one kept beside the DuckDB file) | salt of the erasure log's hashes |
 | MEASURE_DAGSTER_INSTANCE      | sqlite                           | the instance of the CLI: sqlite or postgres (instance.py) |
 | MEASURE_DAGSTER_RUN_ID        | (set by the dbt resource)        | the Dagster run, for dbt's job labels and run-results log |
 | MEASURE_UI_URL                | http://127.0.0.1:3000            | the Dagster UI, for run links of the CLI    |
@@ -116,6 +119,63 @@ def _positive_int_env(name: str, default: int) -> int:
     if not value.isdigit() or int(value) <= 0:
         raise ValueError(f"{name} must be a positive whole number; got {value!r}")
     return int(value)
+
+
+def whole_number_env(name: str, default: int) -> int:
+    """A whole number >= 0 from the environment; unset or empty: `default`."""
+    value = (os.environ.get(name) or "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ValueError(f"{name} must be a whole number >= 0; got {value!r}")
+    return int(value)
+
+
+def number_env(name: str, default: float, *, minimum: float = 0.0) -> float:
+    """A number >= minimum from the environment; unset or empty: `default`."""
+    value = (os.environ.get(name) or "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not number >= minimum:
+        raise ValueError(f"{name} must be a number >= {minimum:g}; got {value!r}")
+    return number
+
+
+# dagster-dbt's invocation folders kept in target/ (measure_dagster/artifacts.py)
+DEFAULT_DBT_ARTIFACTS_KEEP = 20
+
+
+def dbt_artifacts_keep() -> int:
+    keep = whole_number_env("MEASURE_DBT_ARTIFACTS_KEEP", DEFAULT_DBT_ARTIFACTS_KEEP)
+    if keep < 1:
+        raise ValueError("MEASURE_DBT_ARTIFACTS_KEEP must be at least 1 (the latest run's artifacts always stay)")
+    return keep
+
+
+def dbt_artifacts_keep_days() -> int:
+    return whole_number_env("MEASURE_DBT_ARTIFACTS_KEEP_DAYS", 0)
+
+
+# Finished Dagster runs kept (defs/schedules/retention.py); 0 keeps all.
+DEFAULT_RUN_RETENTION_DAYS = 90
+
+
+def run_retention_days() -> int:
+    value = (os.environ.get("MEASURE_DAGSTER_RUN_RETENTION_DAYS") or str(DEFAULT_RUN_RETENTION_DAYS)).strip()
+    if not value.isdigit():
+        raise ValueError(f"MEASURE_DAGSTER_RUN_RETENTION_DAYS must be a whole number of days >= 0; got {value!r}")
+    return int(value)
+
+
+def bigquery_credentials() -> tuple[bool, str | None]:
+    """(MEASURE_BQ_GCP_CREDENTIALS is set, the service-account key file dbt uses or None)."""
+    method = os.environ.get("MEASURE_BQ_METHOD", "service-account")
+    keyfile = os.environ.get("MEASURE_BQ_KEYFILE") if method == "service-account" else None
+    return bool(os.environ.get("MEASURE_BQ_GCP_CREDENTIALS")), keyfile or None
 
 
 # How long apply_retention keeps each tier (docs/privacy.md); 0 keeps it forever.

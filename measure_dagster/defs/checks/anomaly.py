@@ -35,7 +35,6 @@ locally and dagster-gcp's BigQueryResource on BigQuery, and does the statistics.
 
 
 import functools
-import os
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,26 +47,13 @@ from pydantic import Field
 from measure_dagster.defs.checks.raw_events import volume_days
 from measure_dagster.defs.resources.warehouse import DUCKDB_POOL, DuckDBWarehouse
 from measure_dagster.project import dbt_project
-from measure_dagster.settings import MeasureSettings
+from measure_dagster.settings import MeasureSettings, number_env
 
 TRAFFIC_PROFILE_KEY = dg.AssetKey(["monitoring", "traffic_profile"])
 HISTORY_WEEKS = 4
 
 
 # --- settings -------------------------------------------------------------------------------------
-
-def _number_env(name: str, default: float, *, minimum: float = 0.0) -> float:
-    value = (os.environ.get(name) or "").strip()
-    if not value:
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
-    if not number >= minimum:
-        raise ValueError(f"{name} must be a number >= {minimum:g}; got {value!r}")
-    return number
-
 
 @dataclass(frozen=True)
 class AnomalySettings:
@@ -80,15 +66,15 @@ class AnomalySettings:
 
     @classmethod
     def from_env(cls) -> "AnomalySettings":
-        weeks = _number_env("MEASURE_ANOMALY_MIN_HISTORY_WEEKS", cls.min_history_weeks, minimum=1)
+        weeks = number_env("MEASURE_ANOMALY_MIN_HISTORY_WEEKS", cls.min_history_weeks, minimum=1)
         if weeks != int(weeks) or weeks > HISTORY_WEEKS:
             raise ValueError(f"MEASURE_ANOMALY_MIN_HISTORY_WEEKS must be a whole number from 1 to {HISTORY_WEEKS}; got {weeks:g}")
         return cls(
-            mad_k=_number_env("MEASURE_ANOMALY_MAD_K", cls.mad_k),
-            min_band_ratio=_number_env("MEASURE_ANOMALY_MIN_BAND_RATIO", cls.min_band_ratio),
-            min_share_band=_number_env("MEASURE_ANOMALY_MIN_SHARE_BAND", cls.min_share_band),
-            min_hourly_events=_number_env("MEASURE_ANOMALY_MIN_HOURLY_EVENTS", cls.min_hourly_events),
-            dominant_share=_number_env("MEASURE_ANOMALY_DOMINANT_SHARE", cls.dominant_share),
+            mad_k=number_env("MEASURE_ANOMALY_MAD_K", cls.mad_k),
+            min_band_ratio=number_env("MEASURE_ANOMALY_MIN_BAND_RATIO", cls.min_band_ratio),
+            min_share_band=number_env("MEASURE_ANOMALY_MIN_SHARE_BAND", cls.min_share_band),
+            min_hourly_events=number_env("MEASURE_ANOMALY_MIN_HOURLY_EVENTS", cls.min_hourly_events),
+            dominant_share=number_env("MEASURE_ANOMALY_DOMINANT_SHARE", cls.dominant_share),
             min_history_weeks=int(weeks),
         )
 

@@ -31,7 +31,7 @@ class ProjectDbtCliResource(DbtCliResourceWithoutStartupCosts):
         subprocess it starts inside this call; the variables are restored afterwards. Older
         invocation folders in target/ are pruned first (artifacts.py: the newest and the current
         run's stay)."""
-        prune_dbt_artifacts(Path(self.project_dir) / os.environ.get("DBT_TARGET_PATH", "target"),
+        prune_dbt_artifacts(Path(self.project_dir) / settings.dbt_target_path(),
                             current_run=context.run.run_id if context is not None else None)
         with environment_with({**self.environment, **dbt_run_environment(context, self.target)}):
             return super().cli(args, context=context, **kwargs)

@@ -8,6 +8,7 @@ import os
 
 import dagster as dg
 
+from measure_dagster import settings as env_settings
 from measure_dagster.defs.resources.dbt import ProjectDbtCliResource, dbt_executable
 from measure_dagster.defs.resources.raw_event_stats import BigQueryRawEventStats, DuckDBRawEventStats
 from measure_dagster.defs.resources.warehouse import DuckDBWarehouse
@@ -21,9 +22,9 @@ def _bigquery_resource(settings: MeasureSettings):
     # The key, base64-encoded, as dagster-gcp expects it; kept an EnvVar so the UI shows the
     # variable's name, not the key. Unset: Google's application default credentials, which
     # follow GOOGLE_APPLICATION_CREDENTIALS, pointed at dbt's key file when there is one.
-    credentials = dg.EnvVar("MEASURE_BQ_GCP_CREDENTIALS") if os.environ.get("MEASURE_BQ_GCP_CREDENTIALS") else None
-    keyfile = os.environ.get("MEASURE_BQ_KEYFILE")
-    if credentials is None and keyfile and os.environ.get("MEASURE_BQ_METHOD", "service-account") == "service-account":
+    has_encoded_key, keyfile = env_settings.bigquery_credentials()
+    credentials = dg.EnvVar("MEASURE_BQ_GCP_CREDENTIALS") if has_encoded_key else None
+    if credentials is None and keyfile:
         os.environ.setdefault("GOOGLE_APPLICATION_CREDENTIALS", keyfile)
     return BigQueryResource(project=settings.bigquery_project, location=settings.bigquery_location,
                             gcp_credentials=credentials)

@@ -8,20 +8,18 @@ some asset partition: deleting those would make Dagster see the partition as nev
 (and declarative automation would rebuild it).
 """
 
-import os
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-DEFAULT_RETENTION_DAYS = 90
+from measure_dagster import settings
+
+DEFAULT_RETENTION_DAYS = settings.DEFAULT_RUN_RETENTION_DAYS
 FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
 
 
 def retention_days() -> int:
-    value = (os.environ.get("MEASURE_DAGSTER_RUN_RETENTION_DAYS") or str(DEFAULT_RETENTION_DAYS)).strip()
-    if not value.isdigit():
-        raise ValueError(f"MEASURE_DAGSTER_RUN_RETENTION_DAYS must be a whole number of days >= 0; got {value!r}")
-    return int(value)
+    return settings.run_retention_days()
 
 
 def runs_holding_latest_asset_events(instance: dg.DagsterInstance) -> set[str]:
