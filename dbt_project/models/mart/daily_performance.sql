@@ -5,17 +5,23 @@
         window_column='date',
         window_lookback_days=var('session_lookback_days'),
         partition_by=bigquery_day_partition('date'),
-        upstream_partition_offsets={'events_sessionated': [-(var('session_lookback_days') | int), var('session_lookback_days') | int]},
+        upstream_partition_offsets={
+            'events_sessionated': [-(var('session_lookback_days') | int), var('session_lookback_days') | int],
+            'session_aggregates': [-(var('session_lookback_days') | int), 0],
+        },
         tags=['partitioned'],
     )
 }}
 
 {#-
-  One row per UTC date. avg_session_duration is the mean duration of the sessions that started
-  that day, each counted once. A session can end after its start day, so a partition run
-  rewrites the `session_lookback_days` dates before it too, and reads sessions' later events up
-  to `session_lookback_days` after it: whichever partition runs last, every date ends up as in a
-  full refresh.
+  One row per UTC date. The event counts come from events_sessionated; sessions_started and
+  avg_session_duration from core.session_aggregates (each session once, by the date it started,
+  as the sessions of core: with var require_pageview, those with a pageview). A session can end
+  after its start day, so a partition run rewrites the `session_lookback_days` dates before it
+  too, the dates core.session_aggregates rewrote in the same run: whichever partition runs last,
+  every date ends up as in a full refresh. (It reads events_sessionated [-lookback, 0] only; the
+  offsets say [-lookback, +lookback] because Dagster's dbt multi-asset takes one partition mapping
+  per upstream asset, and session_aggregates' is that.)
 -#}
 {%- set lookback_days = var('session_lookback_days') | int -%}
 
@@ -43,28 +49,14 @@ daily_events as (
 
 ),
 
-session_spans as (
-
-    select
-        session_id,
-        min(session_start) as session_start,
-        max(timestamp) as session_end
-    from {{ ref('events_sessionated') }}
-    where
-        {{ in_partition_window('event_date', lookback_days=lookback_days, lookahead_days=lookback_days) }}
-        and {{ in_partition_window('session_start', lookback_days=lookback_days, column_type='timestamp') }}
-        and not is_bot
-    group by 1
-
-),
-
 daily_sessions as (
 
     select
-        cast(session_start as date) as date,
+        session_date as date,
         count(*) as sessions_started,
         {{ avg_seconds_between('session_start', 'session_end') }} as avg_session_duration
-    from session_spans
+    from {{ ref('session_aggregates') }}
+    where {{ in_partition_window('session_date', lookback_days=lookback_days) }}
     group by 1
 
 )
