@@ -86,10 +86,8 @@ lint-sql: install
 lint-sql-fix: install
 	cd dbt_project && $(BIN)/sqlfluff fix . --processes 2
 
-# two test processes on the two cores (pytest-xdist); a test module stays on one process, so its
-# module-scoped fixtures (a pipeline built once, read by many tests) are built once
 test: lint manifest browser bq-emulator googlesql-analyzer postgres-install
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest
 
 # the fast layer, in seconds: every test that runs no pipeline, server or fresh interpreter
 # (marked in measure_dagster_tests/conftest.py); no browser, emulator or analyzer needed

@@ -1,7 +1,6 @@
 """Test set-up: every test gets an empty DuckDB file and its own Dagster instance.
 
-The DuckDB path is the same for the whole session of a test process (the file is deleted between
-tests; `make test` runs two processes, each with its own folder): dbt's
+The DuckDB path is the same for the whole session (the file is deleted between tests): dbt's
 partial parsing is only valid for the profile it was parsed with, and the path is part of the
 profile, so one path keeps every dbt invocation of the suite from re-parsing the project.
 """
@@ -27,15 +26,13 @@ os.environ["MEASURE_DUCKDB_PATH"] = str(WAREHOUSE)
 os.environ.pop("MEASURE_EVENTS_PATH", None)
 os.environ.pop("MEASURE_TARGET", None)
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-# dbt's artifacts (manifest, partial-parse state, dagster-dbt's invocation folders) per test
-# process: `make test` runs two (pytest-xdist), which must never write one target/ at once. dbt,
-# dagster-dbt and the code location (settings.dbt_target_path) all read DBT_TARGET_PATH.
+# dbt's artifacts (manifest, partial-parse state, dagster-dbt's invocation folders) of the test
+# session in its own folder, not in dbt_project/target/ where a `make dev` beside it reads and
+# writes. dbt, dagster-dbt and the code location (settings.dbt_target_path) read DBT_TARGET_PATH.
 os.environ["DBT_TARGET_PATH"] = str(SESSION_DIR / "dbt_target")
 
 
 def pytest_configure(config):
-    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
-        return  # pytest-xdist's controller runs no test: each worker parses for itself
     # the manifest and partial-parse state the code location and every dbt invocation start from
     subprocess.run(
         # --target as Dagster passes it: dbt's partial-parse state holds only for the same target
