@@ -95,7 +95,8 @@ def test_the_length_limit_on_the_pipelines_own_tables(warehouse_path, dagster_in
         at(10, client_id="c" * (limit + 1)),
     ]
     monkeypatch.setenv("MEASURE_EVENTS_PATH", str(crafted.write_ndjson(tmp_path / "exports", rows)))
-    staging = [dg.AssetKey(["raw", "events"]), dg.AssetKey(["staging", "events_cleaned"]), dg.AssetKey(["staging", "events_quarantine"])]
+    staging = [dg.AssetKey(["raw", "events"]), dg.AssetKey(["staging", "events_screened"]),
+               dg.AssetKey(["staging", "events_cleaned"]), dg.AssetKey(["staging", "events_quarantine"])]
     result = run_days(dagster_instance, hostile.DAY1, asset_selection=staging)
     assert_success(result)
 

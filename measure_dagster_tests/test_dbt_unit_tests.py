@@ -2,7 +2,7 @@
 
 - events_cleaned::visitor_key_and_consent_stitching (staging/_staging.yml): visitor key, consent
   given mid-visit, empty ids, streamed duplicates, bot flag;
-- events_quarantine::quarantine_reasons (staging/_quarantine.yml): every reason, their order;
+- events_screened::quarantine_reasons (staging/_quarantine.yml): every reason, their order;
 - session_aggregates::session_traffic_source_rules (core/_core.yml): utm tags, click ids, search
   engines, referrals, internal referrers, landing page without tracking parameters.
 
@@ -24,7 +24,7 @@ from measure_dagster_tests.pipeline import dbt_process
 
 UNIT_TESTS = {
     "events_cleaned::visitor_key_and_consent_stitching",
-    "events_quarantine::quarantine_reasons",
+    "events_screened::quarantine_reasons",
     "session_aggregates::session_traffic_source_rules",
 }
 
@@ -40,7 +40,7 @@ def unit_test_inputs():
     with duckdb.connect(str(WAREHOUSE)) as con:
         con.execute("create schema if not exists raw")
         con.execute(duckdb_create_table_sql())
-    built = dbt_process(["run", "--empty", "--select", "events_cleaned", "events_sessionated"])
+    built = dbt_process(["run", "--empty", "--select", "events_screened", "events_cleaned", "events_sessionated"])
     assert built.returncode == 0, built.stdout[-3000:]
     yield
     wipe_warehouse()
@@ -55,7 +55,7 @@ def test_unit_tests_pass(unit_test_inputs):
 def test_unit_tests_hold_in_a_windowed_build(unit_test_inputs):
     """A plain `dbt build` of a partition window (as one might run dbt by hand) runs them too:
     their rows lie outside that window, which they ignore (overrides: in_partition_window)."""
-    completed = dbt_process(["build", "--select", "events_cleaned", "events_quarantine", "session_aggregates",
+    completed = dbt_process(["build", "--select", "events_screened", "events_cleaned", "events_quarantine", "session_aggregates",
                      "--event-time-start", "2026-11-01", "--event-time-end", "2026-11-02"])
     assert completed.returncode == 0, completed.stdout[-3000:]
     assert results(completed.stdout) == dict.fromkeys(UNIT_TESTS, "PASS")
@@ -70,6 +70,6 @@ def test_unit_tests_catch_a_changed_rule(unit_test_inputs, tmp_path):
     assert completed.returncode != 0
     assert results(completed.stdout) == {
         "events_cleaned::visitor_key_and_consent_stitching": "FAIL",
-        "events_quarantine::quarantine_reasons": "PASS",
+        "events_screened::quarantine_reasons": "PASS",
         "session_aggregates::session_traffic_source_rules": "FAIL",
     }

@@ -116,7 +116,7 @@ def test_the_gate_rejects_planted_errors(compiled, googlesql_analyzer):
 
 
 # Event-grained tables: one row per event (or per session), growing with every day of history.
-EVENT_TABLES = {"events", "events_cleaned", "events_sessionated"}
+EVENT_TABLES = {"events", "events_screened", "events_cleaned", "events_sessionated"}
 # data_freshness reads the raw timestamps back from today (a filter on current_date, not on the run's days)
 READS_RAW_TIMESTAMPS_WHOLE = {"data_freshness"}
 
@@ -141,3 +141,34 @@ def test_a_daily_run_reads_no_event_table_whole(compiled, googlesql_analyzer):
     scans = {node["name"]: {scan.table.split(".")[-1] for scan in googlesql_analyzer.table_scans(node["compiled_code"], catalog)}
              for node in _ours(manifest).values() if node["name"] in ("users_incremental", "user_map")}
     assert scans == {"users_incremental": {"visitor_days", "user_map"}, "user_map": {"user_map_days"}}
+
+
+def test_a_daily_run_reads_the_raw_day_once(compiled, googlesql_analyzer):
+    """In partition-window form, one model reads the raw source beyond its timestamps: the
+    quarantine rule reads every string column and BigQuery bills whole columns, so
+    events_screened reads the window's raw rows once and everything else reads it. The others
+    that scan the source read `timestamp` alone (data_freshness, the rows-accounted-for test's
+    count per day), and the look-backs read a few columns of events_screened."""
+    manifest = compiled["partition-window"]
+    catalog = raw_catalog(manifest)
+    assert not run_gate(googlesql_analyzer, manifest, catalog).failed  # fills the catalog in DAG order
+    raw_scans = {}
+    screened_lookbacks = {}
+    for node in _ours(manifest).values():
+        if node["resource_type"] not in ("model", "test"):
+            continue
+        for scan in googlesql_analyzer.table_scans(node["compiled_code"], catalog):
+            table = scan.table.split(".")[-1]
+            if table == "events":
+                raw_scans[node["name"]] = (sorted(scan.columns), scan.days)
+            elif table == "events_screened" and node["name"] in ("events_sessionated", "purchases"):
+                screened_lookbacks.setdefault(node["name"], set()).add((scan.columns, scan.days))
+    whole_rows = {name: days for name, (columns, days) in raw_scans.items() if columns != ["timestamp"]}
+    assert whole_rows == {"events_screened": 1}
+    assert set(raw_scans) == {"events_screened", "data_freshness", "assert_raw_rows_are_accounted_for"}
+    # the look-back: the 2 days before the window, a few columns (purchases' includes `parameters`)
+    lookbacks = {name: [(sorted(columns), days) for columns, days in scans if days == 2] for name, scans in screened_lookbacks.items()}
+    assert lookbacks == {
+        "events_sessionated": [(["client_id", "event_date", "hash", "quarantine_reason", "timestamp"], 2)],
+        "purchases": [(["event_date", "event_name", "parameters", "quarantine_reason", "timestamp"], 2)],
+    }

@@ -191,7 +191,7 @@ def test_an_erasure_names_one_identifier(warehouse_path, dagster_instance):
 
 # the cut of both tiers is DAY2: one month before this "today"
 RETENTION = {"events_months": 1, "visitors_months": 1, "aggregates_months": 0, "today": "2026-11-06"}
-EVENT_TABLES = {"raw.events": "timestamp", "staging.events_quarantine": "event_date", "staging.events_cleaned": "event_date",
+EVENT_TABLES = {"raw.events": "timestamp", "staging.events_screened": "event_date", "staging.events_quarantine": "event_date", "staging.events_cleaned": "event_date",
                 "staging.events_sessionated": "event_date", "staging.purchases": "event_date",
                 "staging.ab_test_exposures": "event_date", "core.session_aggregates": "session_date",
                 "core.sessions": "session_date", "core.session_revenue": "session_date"}

@@ -86,3 +86,43 @@
     {%- endfor -%}
     {{ return(literals) }}
 {% endmacro %}
+
+{#-
+  The `days` days before the partition window that `relation` (partitioned by the date column
+  `column`) holds no row of: what a partition run must add for the look-backs that read those
+  days of it. At execution of an incremental run, a query of that column over those days; all of
+  them when the table is new or fully refreshed; none without a window (everything is built),
+  in a unit test, and when compiling (the form of a daily run whose earlier days are there).
+-#}
+{% macro missing_days_before_window(relation, column, days) %}
+    {%- set window = partition_window() -%}
+    {%- if window is none or not execute or flags.WHICH not in ('run', 'build', 'retry') or model.resource_type != 'model' -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set wanted = [] -%}
+    {%- for offset in range(days | int, 0, -1) -%}
+        {%- do wanted.append(window.start - modules.datetime.timedelta(days=offset)) -%}
+    {%- endfor -%}
+    {%- if not is_incremental() -%}
+        {{ return(wanted) }}
+    {%- endif -%}
+    {%- set present_query -%}
+        select distinct cast({{ column }} as {{ dbt.type_string() }}) from {{ relation }}
+        where {{ before_partition_window(column, days) }}
+    {%- endset -%}
+    {%- set present = run_query(present_query).columns[0].values() -%}
+    {%- set missing = [] -%}
+    {%- for day in wanted if day.isoformat() not in present -%}
+        {%- do missing.append(day) -%}
+    {%- endfor -%}
+    {{ return(missing) }}
+{% endmacro %}
+
+{#- Predicate keeping rows of these whole UTC days (a list of dates); `false` for none. -#}
+{% macro on_days(column, days, column_type='date') -%}
+    {%- for day in days -%}
+        ({{ _bounds_predicate(column, day, day + modules.datetime.timedelta(days=1), column_type) }}){% if not loop.last %} or {% endif %}
+    {%- else -%}
+        false
+    {%- endfor -%}
+{%- endmacro %}

@@ -1,7 +1,8 @@
 {#-
-  Which raw events cannot be used, and why: the one rule shared by staging.events_cleaned (keeps
-  the rows without a reason), staging.events_quarantine (keeps the rows with one) and the session
-  look-back of events_sessionated (reads the same rows events_cleaned keeps), so they cannot drift.
+  Which raw events cannot be used, and why: the one rule, evaluated once per raw row by
+  staging.events_screened; events_cleaned keeps the rows without a reason, events_quarantine the
+  rows with one, and the look-backs of events_sessionated and purchases read the rows
+  events_cleaned keeps, so they cannot drift.
 
   The expressions read the raw source's columns unqualified (timestamp, client_id, hash, ...).
   A row gets the first reason that applies, in this order:
@@ -49,9 +50,4 @@
 {#- The raw event is due: before today's UTC midnight, i.e. inside a partition that can exist. -#}
 {% macro raw_event_is_due() -%}
     timestamp < {{ utc_today_start() }}
-{%- endmacro %}
-
-{#- A raw event the models use: due, and not quarantined. -#}
-{% macro raw_event_is_usable() -%}
-    ({{ raw_event_is_due() }} and {{ raw_event_quarantine_reason() }} is null)
 {%- endmacro %}

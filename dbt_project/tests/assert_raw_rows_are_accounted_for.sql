@@ -4,27 +4,41 @@
     both NULL), not by event_id, so an identity that merged two different events shows too.
     The documented drops outside any day: rows without a timestamp (locally the loader's
     raw.events_rejected, never in raw.events) and rows not due yet (today or later, UTC), which
-    no model processes. A row per day that is wrong, in the run's window (whole tables
-    without one): the rows do not add up, or events_cleaned does not hold each event exactly once. -#}
+    no model processes. The raw rows are counted from the source, their values read from
+    staging.events_screened (the one model reading the source whole), so a row lost in between
+    shows too. A row per day that is wrong, in the run's window (whole tables without one): the rows do not add up, or events_cleaned does not hold each event exactly once. -#}
 {{ config(meta={'dagster': {'ref': {'name': 'events_cleaned'}}}) }}
 
 {%- set compared_fields = ['timestamp', 'consent_given', 'device.is_bot', to_json_string('ab_test')]
                           + raw_text_columns() -%}
 
-with raw_rows as (
+-- the raw source's rows per day: its timestamps only
+with raw_days as (
 
     select
         cast(timestamp as date) as event_date,
-        ({{ raw_event_quarantine_reason() }}) is null as is_usable,
-        {%- for field in compared_fields %}
-        {% if loop.index > 4 %}coalesce({{ field }}, ''){% else %}{{ field }}{% endif %} as field_{{ loop.index }}
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
+        count(*) as raw_rows
     from {{ source('raw', 'events') }}
     where
         timestamp is not null
         and {{ in_partition_window('timestamp', column_type='timestamp') }}
         and {{ raw_event_is_due() }}
+    group by 1
+
+),
+
+-- the same rows as events_screened holds them (macros/quarantine.sql's reason beside each)
+screened_rows as (
+
+    select
+        event_date,
+        quarantine_reason is null as is_usable,
+        {%- for field in compared_fields %}
+        {% if loop.index > 4 %}coalesce({{ field }}, ''){% else %}{{ field }}{% endif %} as field_{{ loop.index }}
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from {{ ref('events_screened') }}
+    where {{ in_partition_window('event_date') }}
 
 ),
 
@@ -33,21 +47,11 @@ distinct_events as (
     select
         event_date,
         count(*) as copies
-    from raw_rows
+    from screened_rows
     where is_usable
     group by
         event_date
         {%- for field in compared_fields %}, field_{{ loop.index }}{% endfor %}
-
-),
-
-raw_days as (
-
-    select
-        event_date,
-        count(*) as raw_rows
-    from raw_rows
-    group by 1
 
 ),
 

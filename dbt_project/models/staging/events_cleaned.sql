@@ -24,13 +24,12 @@
 
 with source_events as (
 
-    select *
-    from {{ source('raw', 'events') }}
+    -- everything but staging.events_quarantine's rows (macros/quarantine.sql)
+    select {{ raw_column_names() | join(', ') }}
+    from {{ ref('events_screened') }}
     where
-        timestamp is not null
-        and {{ in_partition_window('timestamp', column_type='timestamp') }}
-        -- everything but staging.events_quarantine's rows (macros/quarantine.sql)
-        and {{ raw_event_is_usable() }}
+        {{ in_partition_window('event_date') }}
+        and quarantine_reason is null
 
 ),
 

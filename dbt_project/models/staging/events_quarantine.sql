@@ -9,28 +9,18 @@
 }}
 
 {#-
-  Raw events that cannot be used, whole, with the reason (macros/quarantine.sql: the same rule
-  events_cleaned excludes them by). One UTC day partition, like events_cleaned; streamed duplicates
-  of a bad row are all kept (this is a copy of the raw rows, not of events).
+  Raw events that cannot be used, whole, with the reason: the rows of events_screened (which
+  applies macros/quarantine.sql's rule, the one events_cleaned excludes them by) that have one.
+  One UTC day partition, like events_cleaned; streamed duplicates of a bad row are all kept
+  (this is a copy of the raw rows, not of events).
 -#}
 
-with source_events as (
-
-    select
-        *,
-        {{ raw_event_quarantine_reason() }} as reason
-    from {{ source('raw', 'events') }}
-    where
-        timestamp is not null
-        and {{ in_partition_window('timestamp', column_type='timestamp') }}
-        and {{ raw_event_is_due() }}
-
-)
-
 select
-    cast(timestamp as date) as event_date,
-    reason,
+    event_date,
+    quarantine_reason as reason,
     -- the raw row whole, in the collector's order (macros/raw_columns.sql)
     {{ raw_column_names() | join(',\n    ') }}
-from source_events
-where reason is not null
+from {{ ref('events_screened') }}
+where
+    {{ in_partition_window('event_date') }}
+    and quarantine_reason is not null

@@ -5,7 +5,7 @@
         window_column='event_date',
         partition_by=bigquery_day_partition('event_date'),
         cluster_by=['visitor_key', 'session_id'],
-        upstream_partition_offsets={'events': [-(var('session_lookback_days') | int), 0]},
+        upstream_partition_offsets={'events_screened': [-(var('session_lookback_days') | int), 0]},
         tags=['partitioned'],
     )
 }}
@@ -13,9 +13,10 @@
 {#-
   Sessions: per visitor, a gap of more than session_timeout_seconds between consecutive events
   starts a new session; sessions are not split at midnight. A partition only holds its own days,
-  so the visitor's events of the `session_lookback_days` before it are read from the raw source
-  (not from events_cleaned, whose earlier partitions may not be built yet): the result of a
-  partition depends on raw data alone, never on the order in which partitions ran.
+  so the visitor's events of the `session_lookback_days` before it are read from events_screened
+  (not from events_cleaned, whose earlier partitions may not be built yet; the run screens the
+  days it lacks): the result of a partition depends on raw data alone, never on the order in
+  which partitions ran.
 
   With var split_session_on_new_source (Measure.js's rule, off by default), such a visit is
   split further: a pageview bringing a source the visit has not seen yet (utm_* tags, a click id
@@ -46,7 +47,7 @@ window_visitors as (
 
 -- Earlier events of the same visitors, only to find where their sessions began. Their visitor
 -- key is computed exactly as events_cleaned does (consent stitching included) from whole UTC
--- days of the raw source, so a session that began before the window keeps its start.
+-- days of the screened raw rows, so a session that began before the window keeps its start.
 lookback_source as (
 
     select
@@ -54,12 +55,11 @@ lookback_source as (
         client_id,
         {{ adapter.quote('hash') }}
     {%- if split_on_new_source %}, event_name, url, referrer{% endif %}
-    from {{ source('raw', 'events') }}
+    from {{ ref('events_screened') }}
     where
-        timestamp is not null
-        and {{ before_partition_window('timestamp', lookback_days, column_type='timestamp') }}
+        {{ before_partition_window('event_date', lookback_days) }}
         -- the rows events_cleaned keeps (macros/quarantine.sql)
-        and {{ raw_event_is_usable() }}
+        and quarantine_reason is null
 
 ),
 

@@ -5,7 +5,7 @@
         window_column='event_date',
         partition_by=bigquery_day_partition('event_date'),
         cluster_by=['transaction_id'],
-        upstream_partition_offsets={'events': [-(var('session_lookback_days') | int), 0]},
+        upstream_partition_offsets={'events_screened': [-(var('session_lookback_days') | int), 0]},
         tags=['partitioned'],
     )
 }}
@@ -17,10 +17,10 @@
   is_repeat_transaction: the same transaction_id was purchased earlier on the same UTC day or the
   `session_lookback_days` days before (reloads, double tracking); such a row is kept, flagged,
   and counted by no mart. Whether an earlier purchase exists must not depend on which partitions
-  ran before, so those days are read from the raw source (the rows events_cleaned keeps), like
+  ran before, so those days are read from events_screened (the rows events_cleaned keeps), like
   the session look-back of events_sessionated. A purchase without transaction_id never repeats.
 -#}
-{#- the session look-back's days: the same partition mapping of raw/events (dbt_project.yml) -#}
+{#- the session look-back's days: the same partition mapping of events_screened (dbt_project.yml) -#}
 {%- set repeat_days = var('session_lookback_days') | int -%}
 {%- set purchase_name = string_literal(var('purchase_event_name')) -%}
 
@@ -50,13 +50,12 @@ lookback_purchases as (
 
     select
         timestamp,
-        cast(timestamp as date) as event_date,
+        event_date,
         {{ ecommerce_field('parameters', 'transaction_id') }} as transaction_id
-    from {{ source('raw', 'events') }}
+    from {{ ref('events_screened') }}
     where
-        timestamp is not null
-        and {{ before_partition_window('timestamp', repeat_days, column_type='timestamp') }}
-        and {{ raw_event_is_usable() }}
+        {{ before_partition_window('event_date', repeat_days) }}
+        and quarantine_reason is null
         and event_name = {{ purchase_name }}
 
 ),
