@@ -348,6 +348,10 @@ def test_statements_of_the_emulator_runs_pass_the_googlesql_analyzer(emulator, e
     assert re.search(r"merge into `[^`]+`\.`staging`\.`events_cleaned`", sql)
     assert re.search(r"create or replace table `[^`]+`\.`staging`\.`events_cleaned__dbt_tmp", sql)
     assert "insert into `" in sql and "dbt_run_results_log" in sql
+    # events_screened's query for the look-back days it holds, and the screening of the one it
+    # lacks (10-04: no raw rows, never screened)
+    assert re.search(r"select distinct cast\(event_date as string\) from\s+`[^`]+`\.`staging`\.`events_screened`", sql)
+    assert "timestamp >= timestamp '2026-10-04 00:00:00' and timestamp < timestamp '2026-10-05 00:00:00'" in sql
     assert result.total > 200
 
 
