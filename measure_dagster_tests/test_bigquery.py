@@ -99,7 +99,9 @@ def test_every_model_compiles_for_bigquery_offline(bigquery_compile):
     # BigQuery's spelling, from the cross-engine macros, and the dev target's datasets
     cleaned = models["events_cleaned"]["compiled_code"]
     assert "unix_micros(" in cleaned and "regexp_contains(" in cleaned and "to_hex(md5(" in cleaned
-    assert "`measure-offline`.`measure_js`.`events`" in cleaned
+    # the raw source is read by events_screened alone, events_cleaned reads that
+    assert "`measure-offline`.`measure_js`.`events`" in models["events_screened"]["compiled_code"]
+    assert "`measure-offline`.`analytics_dev_staging`.`events_screened`" in cleaned
     assert models["events_cleaned"]["schema"] == "analytics_dev_staging"
     # partitioning and clustering as BigQuery configs
     assert models["events_cleaned"]["config"]["partition_by"] == {"field": "event_date", "data_type": "date", "granularity": "day"}
