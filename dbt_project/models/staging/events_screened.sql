@@ -10,7 +10,8 @@
 }}
 
 {#-
-  The only model that reads the raw source: each raw row of a UTC day, whole, with the reason it
+  The only model that reads whole raw rows (data_freshness and the rows-accounted-for test read the
+  source's timestamps alone): each raw row of a UTC day, whole, with the reason it
   is quarantined (NULL when usable; macros/quarantine.sql). events_cleaned and events_quarantine
   split the window by that reason, and the look-backs of events_sessionated and purchases read
   the narrow columns they need of the days before it from here, so a daily run reads the raw
