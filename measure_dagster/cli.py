@@ -232,9 +232,6 @@ def erase(identifier: dict[str, str], verbose: bool = False) -> int:
     from measure_dagster.defs.privacy.erasure import ERASE_VISITOR_JOB
     from measure_dagster.keys import ERASURE_LOG_KEY
 
-    if not settings.is_local():
-        raise SystemExit(f"measure-dagster: erase works on the local DuckDB warehouse; MEASURE_TARGET is {settings.target()!r} "
-                         "(BigQuery: docs/privacy.md)")
     _use_dagster_home()
     job = build_defs(settings.MeasureSettings.from_env()).resolve_job_def(ERASE_VISITOR_JOB)
     op = "__".join(ERASURE_LOG_KEY.path)

@@ -29,7 +29,7 @@
 | MEASURE_DBT_ARTIFACTS_KEEP_DAYS | 0 (off)                        | and every folder younger than this many days |
 | MEASURE_DAGSTER_RUN_RETENTION_DAYS | 90 (0: all)                 | days of run history the instance keeps (defs/schedules/retention.py) |
 | MEASURE_RETENTION_<TIER>_MONTHS | events 14, visitors 14, aggregates 0 (forever) | apply_retention's defaults (docs/privacy.md) |
-| MEASURE_ERASURE_SALT          | (unset: one kept beside the DuckDB file) | salt of the erasure log's hashes |
+| MEASURE_ERASURE_SALT          | (unset: one kept beside the DuckDB file; required on BigQuery) | salt of the erasure log's hashes |
 | MEASURE_DAGSTER_INSTANCE      | sqlite                           | the instance of the CLI: sqlite or postgres (instance.py) |
 | MEASURE_DAGSTER_RUN_ID        | (set by the dbt resource)        | the Dagster run, for dbt's job labels and run-results log |
 | MEASURE_UI_URL                | http://127.0.0.1:3000            | the Dagster UI, for run links of the CLI    |

@@ -48,7 +48,7 @@ def pytest_configure(config):
 SLOW_FIXTURES = {"warehouse_path", "dagster_instance", "googlesql_analyzer"}
 SLOW_MODULES = {"test_module_imports", "test_ui_browser", "test_bigquery", "test_bigquery_production",
                 "test_postgres_instance", "test_faults", "test_disk_bounds", "test_cli_output", "test_injection_and_secrets",
-                "test_upstream_parity", "test_googlesql_gate", "test_bigquery_anomaly"}
+                "test_upstream_parity", "test_googlesql_gate", "test_bigquery_anomaly", "test_privacy_bigquery"}
 
 
 def pytest_collection_modifyitems(config, items):

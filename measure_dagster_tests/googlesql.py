@@ -155,8 +155,15 @@ class Analyzer:
         except grpc.RpcError as error:
             raise AnalyzerError(error.details()) from None
 
-    def analyze(self, sql: str, catalog: Catalog) -> list[tuple[str, object]]:
-        return _output_columns(self._resolve(sql, catalog, self._options))
+    def analyze(self, sql: str, catalog: Catalog, parameters: dict[str, object] | None = None) -> list[tuple[str, object]]:
+        """The output columns of a statement; `parameters`: its query parameters' types (name -> TypeProto)."""
+        options = self._options
+        if parameters:
+            options = type(self._options)()
+            options.CopyFrom(self._options)
+            for name, type_proto in parameters.items():
+                options.query_parameters.add(name=name, type=type_proto)
+        return _output_columns(self._resolve(sql, catalog, options))
 
     def table_scans(self, sql: str, catalog: Catalog) -> list[TableScan]:
         """The tables a statement reads: per scan, the columns it references (the analyzer's
@@ -166,13 +173,13 @@ class Analyzer:
         _collect_scans(self._resolve(sql, catalog, self._pruning_options), scans)
         return scans
 
-    def analyze_script(self, script: str, catalog: Catalog) -> int:
+    def analyze_script(self, script: str, catalog: Catalog, parameters: dict[str, object] | None = None) -> int:
         """Every statement of a `;`-separated script (dbt-bigquery's incremental DDL + MERGE),
         in order; a CREATE TABLE or VIEW adds its table to the catalog for the statements after it.
         Returns how many statements passed; raises on the first one rejected."""
         statements = split_statements(script)
         for statement in statements:
-            columns = self.analyze(statement, catalog)
+            columns = self.analyze(statement, catalog, parameters)
             created = created_table_path(statement)
             if created:
                 catalog.add_table(created, columns)

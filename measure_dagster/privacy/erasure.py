@@ -197,22 +197,26 @@ def resolve(con: duckdb.DuckDBPyConnection, request: ErasureRequest) -> ErasedKe
     return keys
 
 
-def _condition(columns: dict[str, tuple[str, ...]]) -> str:
-    """The rows of a table that reference the keys in the temp table erase_keys (kind, value)."""
-    def member(column: str, kind: str) -> str:
-        return _in_erase_keys(kind, f'"{column}"')
-
+def identifier_condition(columns: dict[str, tuple[str, ...]], member: Callable[[str, str], str], quote: str = '"') -> str:
+    """The rows of a table with these identifier columns that reference an erased key, on either
+    engine. `member(kind, expression)`: the SQL saying the expression is an erased key of that kind."""
     terms = []
     for column, kinds in columns.items():
+        quoted = f"{quote}{column}{quote}"
         if column in ("hash", "visitor_hash") and "client_id" in columns:
             # a hash erases the events without a client_id only (someone else's consent keeps its key)
-            terms.append(f"(nullif(client_id, '') is null and {member(column, 'hash')})")
+            terms.append(f"(nullif(client_id, '') is null and {member('hash', quoted)})")
         else:
-            terms.extend(member(column, kind) for kind in kinds)
+            terms.extend(member(kind, quoted) for kind in kinds)
     return " or ".join(terms)
 
 
-def _raw_row_rule(client: str, user: str, hash_: str, member: Callable[[str, str], str]) -> str:
+def _condition(columns: dict[str, tuple[str, ...]]) -> str:
+    """The rows of a table that reference the keys in the temp table erase_keys (kind, value)."""
+    return identifier_condition(columns, _in_erase_keys)
+
+
+def raw_row_rule(client: str, user: str, hash_: str, member: Callable[[str, str], str]) -> str:
     """A row of raw columns (`client`, `user`, `hash_`: SQL of each, '' made NULL) is the person's:
     their client_id, their user_id, or one of their hashes on an event without a client_id.
     `member(kind, expression)`: the SQL saying the expression is an erased key of that kind."""
@@ -229,7 +233,7 @@ def _in_erase_keys(kind: str, expression: str) -> str:
 
 
 def _rejected_condition() -> str:
-    return _raw_row_rule(*_rejected_fields(), _in_erase_keys)
+    return raw_row_rule(*_rejected_fields(), _in_erase_keys)
 
 
 def _days(con: duckdb.DuckDBPyConnection, tables: dict, condition_of) -> tuple[date | None, date | None]:
@@ -304,15 +308,14 @@ def mark_complete(con: duckdb.DuckDBPyConnection, erasure_ids: list[str], now: d
                 "where erasure_id in (select unnest(?::VARCHAR[]))", [now, erasure_ids])
 
 
-def rebuild_window(con: duckdb.DuckDBPyConnection, erasures: list[PendingErasure], lookback_days: int,
+def rebuild_window(built: date | None, erasures: list[PendingErasure], lookback_days: int,
                    last_partition: date) -> tuple[date, date] | None:
     """The days [first, last] the partitioned models rebuild: the erased events' days, and the
-    look-back days after them whose sessions read them; never past the last day built."""
+    look-back days after them whose sessions read them; never past the last day built (`built`)."""
     firsts = [e.first_day for e in erasures if e.first_day is not None]
     lasts = [e.last_day for e in erasures if e.last_day is not None]
     if not firsts:
         return None
-    built = last_built_day(con)
     last = min(max(lasts) + timedelta(days=lookback_days), built or max(lasts), last_partition)
     return min(firsts), max(last, max(lasts))
 
@@ -374,7 +377,7 @@ def drop_erased_events(con: duckdb.DuckDBPyConnection, table: str, salt_of: Call
         return (f"exists (select 1 from erased_hashes as e where e.kind = '{kind}' "
                 f"and e.key_hash = {key_hash_sql('?', kind, column)} and s.\"timestamp\" <= e.requested_at)")
 
-    rule = _raw_row_rule("nullif(s.client_id, '')", "nullif(s.user_id, '')", "nullif(s.\"hash\", '')", erased)
+    rule = raw_row_rule("nullif(s.client_id, '')", "nullif(s.user_id, '')", "nullif(s.\"hash\", '')", erased)
     salt = salt_of()
     try:
         return con.execute(f"delete from {table} as s where ({window}) and ({rule})",
@@ -391,5 +394,5 @@ def drop_erased_rejected(con: duckdb.DuckDBPyConnection, salt_of: Callable[[], s
         return f"{key_hash_sql('?', kind, column)} in (select key_hash from {KEYS_TABLE} where kind = '{kind}')"
 
     salt = salt_of()
-    rule = _raw_row_rule(*_rejected_fields(), erased)
+    rule = raw_row_rule(*_rejected_fields(), erased)
     return con.execute(f"delete from {REJECTED_TABLE[0]}.{REJECTED_TABLE[1]} where {rule}", [salt, salt, salt]).fetchall()[0][0]
