@@ -61,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     identifier.add_argument("--client-id", help="the consent cookie's client_id")
     identifier.add_argument("--user-id", help="a login's user_id (every visitor key linked to it goes too)")
     identifier.add_argument("--hash", help="the daily fingerprint of a visitor without consent")
-    identifier.add_argument("--pending", action="store_true", help="only finish the erasures a failed run left pending")
+    identifier.add_argument("--pending", action="store_true", help="only finish the erasures a failed run left pending "
+                            "(on BigQuery also rows that were still in the collector's streaming buffer)")
     erase.add_argument("-v", "--verbose", action="store_true", help="Dagster's full event log")
     load_sample = commands.add_parser(
         "load-sample",
@@ -260,6 +261,10 @@ def _report_erasure(result, out) -> None:
               f"{json.dumps(metadata.get('rows_removed', {}), sort_keys=True)}; erasures completed: "
               f"{metadata.get('erasures_completed')}; days rebuilt: "
               f"{metadata.get('rebuilt_from', 'none')} .. {metadata.get('rebuilt_to', 'none')}", file=out, flush=True)
+        if metadata.get("rows_in_streaming_buffer"):
+            print(f"measure-dagster: {metadata['rows_in_streaming_buffer']} rows are still in BigQuery's streaming buffer; "
+                  "the next run (schedule finish_pending_erasures_schedule, or `erase --pending`) deletes them",
+                  file=out, flush=True)
     for evaluation in result.get_asset_check_evaluations():
         verdict = "passed" if evaluation.passed else "FAILED"
         print(f"measure-dagster: check {evaluation.asset_check_key.name} {verdict}", file=out, flush=True)

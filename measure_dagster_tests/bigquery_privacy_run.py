@@ -204,6 +204,8 @@ def retention_state_of(select, raw_table: str) -> dict:
                 f"select * from {name} where cast({column} as date) >= date '2026-10-06'")),
         }
     state["users_incremental"] = sorted(r["visitor_key"] for r in select("select visitor_key from core.users_incremental"))
+    state["first_seen"] = {r["visitor_key"]: str(r["first_seen"]) for r in select(
+        "select visitor_key, first_seen from core.users_incremental where visitor_key in ('cA', 'cM')")}
     return state
 
 

@@ -23,6 +23,7 @@ from measure_dagster_tests.googlesql import (
     AnalyzerError,
     Catalog,
     bigquery_schema_columns,
+    bigquery_schema_type,
     created_table_path,
 )
 
@@ -122,3 +123,33 @@ def run_logged_gate(analyzer: Analyzer, statements: list[tuple[str, str]], catal
             continue
         result.passed.append(label)
     return result
+
+
+# the INFORMATION_SCHEMA views the statements read, with the columns BigQuery documents for them
+INFORMATION_SCHEMA = {
+    "COLUMNS": ["table_catalog", "table_schema", "table_name", "column_name", "is_nullable", "data_type"],
+    "TABLES": ["table_catalog", "table_schema", "table_name", "table_type"],
+}
+
+
+def privacy_catalog(schemas: dict[str, list[dict]], project: str = "measure-test") -> Catalog:
+    """The emulator's tables at the end of the run, and each dataset's INFORMATION_SCHEMA views."""
+    catalog = Catalog()
+    for name, schema in schemas.items():
+        catalog.add_table([project, *name.split(".")], bigquery_schema_columns(schema))
+    for dataset in {name.split(".")[0] for name in schemas}:
+        for view, columns in INFORMATION_SCHEMA.items():
+            catalog.add_table([project, dataset, "INFORMATION_SCHEMA", view],
+                              bigquery_schema_columns([{"name": column, "type": "STRING"} for column in columns]))
+    return catalog
+
+
+def parameter_types(parameters: dict[str, dict]) -> dict[str, object]:
+    """Query parameters in their API form (QueryParameter.to_api_repr()) as the analyzer's types."""
+    def field(parameter: dict) -> dict:
+        kind = parameter["parameterType"]
+        if kind["type"] == "ARRAY":
+            return {"type": kind["arrayType"]["type"], "mode": "REPEATED"}
+        return {"type": kind["type"]}
+
+    return {name: bigquery_schema_type(field(parameter)) for name, parameter in parameters.items()}

@@ -25,8 +25,8 @@ from measure_dagster_tests.bigquery_offline import emulator_environment, run_che
 from measure_dagster_tests.bigquery_privacy_run import FIGURES, retention_state_of
 from measure_dagster_tests.conftest import wipe_warehouse
 from measure_dagster_tests.crafted_events import _event
-from measure_dagster_tests.googlesql import Catalog, bigquery_schema_columns, bigquery_schema_type
 from measure_dagster_tests.pipeline import assert_success, query, run_days
+from measure_dagster_tests.sql_gate import parameter_types, privacy_catalog
 from measure_dagster_tests.test_bigquery import _rows
 from measure_dagster_tests.test_privacy import EVENT_TABLES, IDENTIFIERS, MARTS, erased_people
 
@@ -148,6 +148,8 @@ def test_retention_on_bigquery_equals_duckdb_over_what_is_kept(privacy_run, duck
     for moment in ("after_retention", "after_next_run"):
         state = privacy_run[moment]
         assert state["users_incremental"] == expected["users_incremental"], moment
+        # a visitor seen since the cut keeps its state, first-seen dates from before the cut included
+        assert state["first_seen"] == {"cA": "2026-10-05 23:40:00", "cM": "2026-10-05 08:00:00"}, moment
         for table in EVENT_TABLES:
             assert state[table]["before_cut"] == 0, (moment, table)
         for table in {**EVENT_TABLES, **MARTS}:
@@ -165,7 +167,7 @@ def test_privacy_statements_on_bigquery_pass_the_googlesql_analyzer(privacy_run,
     catalog = privacy_catalog(privacy_run["schemas"])
     failed, passed = {}, 0
     for index, (sql, parameters) in enumerate(privacy_run["statements"]):
-        types = {name: bigquery_schema_type(_field(parameter)) for name, parameter in parameters.items()}
+        types = parameter_types(parameters)
         try:
             passed += googlesql_analyzer.analyze_script(sql, catalog, types) and 1
         except Exception as error:  # noqa: BLE001 - the analyzer's message is the failure
@@ -176,30 +178,3 @@ def test_privacy_statements_on_bigquery_pass_the_googlesql_analyzer(privacy_run,
     sql = "\n".join(sql for sql, _ in privacy_run["statements"])
     assert "delete from `measure-test`.`measure_js`.`events` where ((timestamp >= timestamp(@first_day)" in sql
     assert len(privacy_run["statements"]) > 50
-
-
-# the INFORMATION_SCHEMA views the statements read, with the columns BigQuery documents for them
-INFORMATION_SCHEMA = {
-    "COLUMNS": ["table_catalog", "table_schema", "table_name", "column_name", "is_nullable", "data_type"],
-    "TABLES": ["table_catalog", "table_schema", "table_name", "table_type"],
-}
-
-
-def privacy_catalog(schemas: dict[str, list[dict]], project: str = "measure-test") -> Catalog:
-    """The emulator's tables at the end of the run, and each dataset's INFORMATION_SCHEMA views."""
-    catalog = Catalog()
-    for name, schema in schemas.items():
-        catalog.add_table([project, *name.split(".")], bigquery_schema_columns(schema))
-    for dataset in {name.split(".")[0] for name in schemas}:
-        for view, columns in INFORMATION_SCHEMA.items():
-            catalog.add_table([project, dataset, "INFORMATION_SCHEMA", view],
-                              bigquery_schema_columns([{"name": column, "type": "STRING"} for column in columns]))
-    return catalog
-
-
-def _field(parameter: dict) -> dict:
-    """A query parameter's API form as a table-schema field (the analyzer's catalog takes those)."""
-    kind = parameter["parameterType"]
-    if kind["type"] == "ARRAY":
-        return {"type": kind["arrayType"]["type"], "mode": "REPEATED"}
-    return {"type": kind["type"]}
