@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -44,7 +44,6 @@ from measure_dagster.privacy.erasure import (
 # how long before the oldest entry of the streaming buffer a row may still be in it: a row's
 # `timestamp` is the collector's clock when it received the event, a little before it was streamed
 STREAMING_BUFFER_MARGIN = timedelta(minutes=30)
-LOG_TABLES = ("erasure_log", "erased_keys", "retention_log", "retention_kept")
 RAW_COLUMNS = {"client_id": ("client_id",), "user_id": ("user_id",), "hash": ("hash",)}
 RAW_KEY = "raw.events"
 STREAMING_BUFFER_ERROR = "streaming buffer"
@@ -90,6 +89,8 @@ class PrivacyTables:
     models: dict[str, str]  # "schema.table" (as dbt names the folder) -> project.dataset.table
     monitoring: str  # project.dataset of the logs
     salt: str
+    # the logs exist (created by this instance): their DDL is a BigQuery job each, sent once
+    _logs_ready: bool = field(default=False, init=False, repr=False)
 
     @classmethod
     def of(cls, client, manifest_path: Path, raw_table: str, salt: str) -> PrivacyTables:
@@ -138,6 +139,8 @@ class PrivacyTables:
         return True
 
     def ensure_log_tables(self) -> None:
+        if self._logs_ready:
+            return
         self.query(f"""create table if not exists {self.log('erasure_log')} (
             erasure_id STRING, requested_at TIMESTAMP, run_id STRING, identifier_kind STRING,
             identifier_hash STRING, status STRING, first_day DATE, last_day DATE, rows_removed STRING,
@@ -146,6 +149,7 @@ class PrivacyTables:
         self.query(f"""create table if not exists {self.log('retention_log')} (
             applied_at TIMESTAMP, run_id STRING, tier STRING, cut_date DATE, rows_removed STRING)""")
         self.query(f"create table if not exists {self.log('retention_kept')} (kept_table STRING, first_day DATE, cut_day DATE)")
+        self._logs_ready = True
 
     # --- which tables hold identifiers --------------------------------------------------------
 
