@@ -184,6 +184,48 @@ def test_job_limits_scale_with_the_window_up_to_the_backfill_caps(monkeypatch):
         "MEASURE_BQ_WINDOW_MAXIMUM_BYTES_BILLED": str(200 * GIB), "MEASURE_BQ_WINDOW_TIMEOUT_SECONDS": "600"}
 
 
+def test_privacy_rebuilds_get_their_windows_limits_and_the_run_id(monkeypatch):
+    """An erasure's or retention's rebuild is not a dbt asset's run: its dbt invocations get the
+    job limits of the days they rebuild, and the privacy run's id, as the daily job's would."""
+    from datetime import date
+
+    from measure_dagster.defs.dbt.assets import PARTITIONED_SELECTION
+    from measure_dagster.defs.privacy.rebuild import rebuild_days
+    from measure_dagster.defs.resources.dbt import RUN_ID_VARIABLE, ProjectDbtCliResource
+    from measure_dagster.defs.resources.dbt_overrides import DbtCliResourceWithoutStartupCosts
+
+    for name in ("MEASURE_BQ_BACKFILL_MAXIMUM_BYTES_BILLED", "MEASURE_BQ_BACKFILL_TIMEOUT_SECONDS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MEASURE_BQ_MAXIMUM_BYTES_BILLED", str(GIB))
+    monkeypatch.setenv("MEASURE_BQ_TIMEOUT_SECONDS", "100")
+    seen = []
+
+    class NoResults:
+        def wait(self):
+            return self
+
+        def get_artifact(self, name):
+            return {"results": []}
+
+    def cli(self, args, **kwargs):  # what dbt's process would see in its environment
+        seen.append((args[:3], {k: os.environ.get(k) for k in (
+            RUN_ID_VARIABLE, "MEASURE_BQ_WINDOW_MAXIMUM_BYTES_BILLED", "MEASURE_BQ_WINDOW_TIMEOUT_SECONDS")}))
+        return NoResults()
+
+    monkeypatch.setattr(DbtCliResourceWithoutStartupCosts, "cli", cli)
+    context = type("Context", (), {"run_id": "privacy-run-1", "log_event": lambda self, event: None})()
+    dbt = ProjectDbtCliResource(project_dir=str(DBT_PROJECT_DIR), target=settings.EMULATOR_TARGET, dbt_executable=DBT)
+    rebuild_days(context, dbt, settings.MeasureSettings(), date(2026, 10, 1), date(2026, 10, 3), "erasure")
+    assert [env for _, env in seen] == [
+        # the partitioned models over 3 days, then the full-history ones (1 day, as in the daily job)
+        {RUN_ID_VARIABLE: "privacy-run-1", "MEASURE_BQ_WINDOW_MAXIMUM_BYTES_BILLED": str(3 * GIB),
+         "MEASURE_BQ_WINDOW_TIMEOUT_SECONDS": "300"},
+        {RUN_ID_VARIABLE: "privacy-run-1", "MEASURE_BQ_WINDOW_MAXIMUM_BYTES_BILLED": str(GIB),
+         "MEASURE_BQ_WINDOW_TIMEOUT_SECONDS": "100"},
+    ]
+    assert [args for args, _ in seen][0] == ["build", "--select", PARTITIONED_SELECTION]
+
+
 @pytest.mark.parametrize("name, value, message", [
     ("MEASURE_BQ_MAXIMUM_BYTES_BILLED", "10GB", "MEASURE_BQ_MAXIMUM_BYTES_BILLED must be a positive whole number; got '10GB'"),
     ("MEASURE_BQ_MAXIMUM_BYTES_BILLED", "0", "MEASURE_BQ_MAXIMUM_BYTES_BILLED must be a positive whole number; got '0'"),

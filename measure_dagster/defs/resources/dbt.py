@@ -24,16 +24,17 @@ class ProjectDbtCliResource(DbtCliResourceWithoutStartupCosts):
         description="Variables profiles.yml reads, as the code location resolved them (MEASURE_TARGET, MEASURE_DUCKDB_PATH).",
     )
 
-    def cli(self, args, *, context=None, **kwargs):
+    def cli(self, args, *, context=None, run_id: str | None = None, job_window_days: int | None = None, **kwargs):
         """dagster-dbt's cli, with what dbt needs to know in its environment: the code location's
         settings, the run id (BigQuery job labels, the run-results log) and, on BigQuery, the job
-        limits of the run's window (profiles.yml). dagster-dbt passes os.environ to the dbt
-        subprocess it starts inside this call; the variables are restored afterwards. Older
-        invocation folders in target/ are pruned first (artifacts.py: the newest and the current
-        run's stay)."""
-        prune_dbt_artifacts(Path(self.project_dir) / settings.dbt_target_path(),
-                            current_run=context.run.run_id if context is not None else None)
-        with environment_with({**self.environment, **dbt_run_environment(context, self.target)}):
+        limits of the run's window (profiles.yml). `run_id` and `job_window_days` give them where
+        no dbt asset's context does, as in the privacy jobs' rebuilds. dagster-dbt passes
+        os.environ to the dbt subprocess it starts inside this call; the variables are restored
+        afterwards. Older invocation folders in target/ are pruned first (artifacts.py: the newest
+        and the current run's stay)."""
+        run_id = run_id or (context.run.run_id if context is not None else None)
+        prune_dbt_artifacts(Path(self.project_dir) / settings.dbt_target_path(), current_run=run_id)
+        with environment_with({**self.environment, **dbt_run_environment(context, self.target, job_window_days, run_id)}):
             return super().cli(args, context=context, **kwargs)
 
 
@@ -47,8 +48,10 @@ def window_days(context) -> int:
     return len(context.partition_keys)
 
 
-def dbt_run_environment(context, target: str | None) -> dict[str, str]:
-    env = {RUN_ID_VARIABLE: context.run.run_id} if context is not None else {}
+def dbt_run_environment(context, target: str | None, job_window_days: int | None = None,
+                        run_id: str | None = None) -> dict[str, str]:
+    run_id = run_id or (context.run.run_id if context is not None else None)
+    env = {RUN_ID_VARIABLE: run_id} if run_id else {}
     # A test with several parents (relationships) runs in the invocation that can build all of
     # them, not in the one building its first parent (dbt's default "eager" selection).
     env["DBT_INDIRECT_SELECTION"] = os.environ.get("DBT_INDIRECT_SELECTION", "buildable")
@@ -56,5 +59,5 @@ def dbt_run_environment(context, target: str | None) -> dict[str, str]:
     # (test_dbt_unit_tests.py), a materialization does not (dbt's advice for production runs).
     env["DBT_EXCLUDE_RESOURCE_TYPES"] = os.environ.get("DBT_EXCLUDE_RESOURCE_TYPES", "unit_test")
     if (target or settings.LOCAL_TARGET) != settings.LOCAL_TARGET:
-        env.update(settings.bigquery_job_limit_env(window_days(context)))
+        env.update(settings.bigquery_job_limit_env(job_window_days or window_days(context)))
     return env
