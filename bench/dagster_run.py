@@ -4,8 +4,8 @@
 
 range: one run over the partitions START..END (range tags, as `measure-dagster materialize`
 and single-run backfills do); partition: one run of the partition START. raw/events is left
-out (the benchmark loads raw data beforehand), and so are the privacy logs, which are not the
-daily job's. Prints one JSON line.
+out (the benchmark loads raw data beforehand); the other assets are the daily job's selection
+(so not the privacy logs). Prints one JSON line.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import dagster as dg  # noqa: E402
 
 from measure_dagster.definitions import defs  # noqa: E402
 from measure_dagster.defs.schedules.jobs import measure_daily_job  # noqa: E402
-from measure_dagster.keys import PRIVACY_TAG, RAW_EVENTS_KEY  # noqa: E402
+from measure_dagster.keys import RAW_EVENTS_KEY  # noqa: E402
 from measure_dagster.partitions import partition_range_tags  # noqa: E402
 
 import_seconds = time.perf_counter() - t_import
@@ -29,9 +29,7 @@ def main() -> None:
     mode, start, end = sys.argv[1:4]
     partitioned_only = "--partitioned-only" in sys.argv
     graph = defs.resolve_asset_graph()
-    # the daily job's assets: the privacy logs are their own jobs' (measure_daily_job's selection)
-    keys = [k for k in graph.get_all_asset_keys()
-            if k != RAW_EVENTS_KEY and graph.get(k).is_materializable and PRIVACY_TAG not in graph.get(k).tags]
+    keys = [k for k in measure_daily_job.selection.resolve(graph) if k != RAW_EVENTS_KEY and graph.get(k).is_materializable]
     if partitioned_only:
         keys = [k for k in keys if graph.get(k).is_partitioned]
     job = defs.resolve_job_def(measure_daily_job.name)

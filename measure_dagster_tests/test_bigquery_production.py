@@ -32,6 +32,10 @@ import pytest
 
 from measure_dagster import settings
 from measure_dagster.defs.checks.raw_events import build_raw_event_checks
+from measure_dagster.defs.dbt.assets import PARTITIONED_SELECTION
+from measure_dagster.defs.privacy.rebuild import rebuild_days
+from measure_dagster.defs.resources.dbt import RUN_ID_VARIABLE, ProjectDbtCliResource
+from measure_dagster.defs.resources.dbt_overrides import DbtCliResourceWithoutStartupCosts
 from measure_dagster.raw import files
 from measure_dagster.settings import DBT_PROJECT_DIR, REPO_ROOT
 from measure_dagster_tests import crafted_events as crafted
@@ -187,13 +191,6 @@ def test_job_limits_scale_with_the_window_up_to_the_backfill_caps(monkeypatch):
 def test_privacy_rebuilds_get_their_windows_limits_and_the_run_id(monkeypatch):
     """An erasure's or retention's rebuild is not a dbt asset's run: its dbt invocations get the
     job limits of the days they rebuild, and the privacy run's id, as the daily job's would."""
-    from datetime import date
-
-    from measure_dagster.defs.dbt.assets import PARTITIONED_SELECTION
-    from measure_dagster.defs.privacy.rebuild import rebuild_days
-    from measure_dagster.defs.resources.dbt import RUN_ID_VARIABLE, ProjectDbtCliResource
-    from measure_dagster.defs.resources.dbt_overrides import DbtCliResourceWithoutStartupCosts
-
     for name in ("MEASURE_BQ_BACKFILL_MAXIMUM_BYTES_BILLED", "MEASURE_BQ_BACKFILL_TIMEOUT_SECONDS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MEASURE_BQ_MAXIMUM_BYTES_BILLED", str(GIB))

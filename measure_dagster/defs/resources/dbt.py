@@ -32,9 +32,10 @@ class ProjectDbtCliResource(DbtCliResourceWithoutStartupCosts):
         os.environ to the dbt subprocess it starts inside this call; the variables are restored
         afterwards. Older invocation folders in target/ are pruned first (artifacts.py: the newest
         and the current run's stay)."""
-        run_id = run_id or (context.run.run_id if context is not None else None)
-        prune_dbt_artifacts(Path(self.project_dir) / settings.dbt_target_path(), current_run=run_id)
-        with environment_with({**self.environment, **dbt_run_environment(context, self.target, job_window_days, run_id)}):
+        run_environment = dbt_run_environment(context, self.target, job_window_days, run_id)
+        prune_dbt_artifacts(Path(self.project_dir) / settings.dbt_target_path(),
+                            current_run=run_environment.get(RUN_ID_VARIABLE))
+        with environment_with({**self.environment, **run_environment}):
             return super().cli(args, context=context, **kwargs)
 
 
