@@ -1,4 +1,10 @@
--- Anonymous visitors: those never seen logged in.
+{{ config(materialized='view') }}
+
+{#-
+  Anonymous visitors: those never seen logged in. A view of core.users (the per-visitor state):
+  as a table it was rewritten whole every day, a cost growing with the visitors of all history;
+  its rows follow users' (erasure and retention included), so it holds no rows of its own.
+-#}
 select
     visitor_key,
     client_id,

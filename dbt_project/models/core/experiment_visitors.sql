@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=visitor_state_strategy(),
+        unique_key=visitor_state_key(['test_name']),
+        cluster_by=['visitor_key'],
+        tags=['partitioned'],
+    )
+}}
+
 {#-
   One row per A/B test and human visitor exposed to it (staging.ab_test_exposures, all history):
   - first_exposed_at: the visitor's first event carrying the test
@@ -7,9 +17,33 @@
   - what happened from the first exposure on: sessions_after_exposure (sessions with an event at
     or after it, the exposing one included), transactions (purchases counted once per
     transaction_id) and revenue (reporting currency) at or after it, is_converted
+  A per-visitor state, like core.users: a partition run recomputes the visitors whose inputs it
+  rewrote (exposures and purchases of its days, sessions started in its days and their
+  look-back) from all their history, and replaces their rows; no other visitor's row can change.
 -#}
 
-with exposures as (
+with touched_visitors as (
+
+    select visitor_key
+    from {{ ref('ab_test_exposures') }}
+    where {{ in_partition_window('event_date') }}
+
+    union all
+
+    select visitor_key
+    from {{ ref('purchases') }}
+    where {{ in_partition_window('event_date') }}
+
+    union all
+
+    -- a session_aggregates run rewrites the sessions started in its look-back days too
+    select visitor_key
+    from {{ ref('session_aggregates') }}
+    where {{ in_partition_window('session_date', lookback_days=var('session_lookback_days')) }}
+
+),
+
+exposures as (
 
     select
         visitor_key,
@@ -21,6 +55,7 @@ with exposures as (
         not is_bot
         and test_name is not null
         and variant is not null
+        and visitor_key in (select visitor_key from touched_visitors)
 
 ),
 
