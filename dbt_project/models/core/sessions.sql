@@ -45,45 +45,6 @@ session_aggregates as (
 
 ),
 
--- the visitor's sessions in start order, narrow: the rules below are window functions over them
--- (a join of each session with every other of its visitor grew with the square of a loyal
--- visitor's sessions), joined back by session_id
-session_order as (
-
-    select
-        session_id,
-        visitor_key,
-        client_id,
-        session_user_id,
-        is_direct,
-        {{ epoch_micros('session_start') }} as start_micros
-    from session_aggregates
-
-),
-
-session_neighbours as (
-
-    select
-        session_id,
-        visitor_key,
-        client_id,
-        session_user_id,
-        is_direct,
-        start_micros,
-        last_value(session_user_id ignore nulls) over earlier_sessions as last_login_before,
-        first_value(session_user_id ignore nulls) over (
-            partition by visitor_key order by start_micros
-            range between current row and unbounded following
-        ) as first_login_from,
-        max(case when not is_direct then start_micros end) over earlier_sessions as last_source_start
-    from session_order
-    window earlier_sessions as (
-        partition by visitor_key order by start_micros
-        range between unbounded preceding and 1 preceding
-    )
-
-),
-
 -- an anonymous session: the user of the visitor's last logged-in session before it, else (before
 -- any login) of its first one. A login never rewrites the sessions before it that already had a
 -- user: another person logging in on the same browser does not take over the earlier one's history.
@@ -91,51 +52,62 @@ stitched_users as (
 
     select
         session_id,
-        coalesce(last_login_before, first_login_from) as user_id
-    from session_neighbours
-    where session_user_id is null
+        user_id
+    from (
+        select
+            anonymous.session_id,
+            logged_in.session_user_id as user_id,
+            row_number() over (
+                partition by anonymous.session_id
+                order by
+                    case when logged_in.session_start < anonymous.session_start then 0 else 1 end,
+                    -- earlier logins latest first, then later ones earliest first
+                    case
+                        when logged_in.session_start < anonymous.session_start
+                            then -{{ epoch_micros('logged_in.session_start') }}
+                        else {{ epoch_micros('logged_in.session_start') }}
+                    end
+            ) as nearness
+        from session_aggregates as anonymous
+        inner join session_aggregates as logged_in
+            on
+                anonymous.visitor_key = logged_in.visitor_key
+                and logged_in.session_user_id is not null
+        where anonymous.session_user_id is null
+    ) as ranked
+    where nearness = 1
 
 ),
 
 -- a direct session: the visitor's last non-direct session that started at most
--- direct_attribution_days before it (never an inherited source: last non-direct click); of two
--- starting at the same time, the greater session_id
-inherited_source_sessions as (
-
-    select
-        session_id,
-        source_session_id
-    from (
-        select
-            direct_session.session_id,
-            earlier.session_id as source_session_id,
-            row_number() over (
-                partition by direct_session.session_id order by earlier.session_id desc
-            ) as tie_order
-        from session_neighbours as direct_session
-        inner join session_order as earlier
-            on
-                direct_session.visitor_key = earlier.visitor_key
-                and direct_session.last_source_start = earlier.start_micros
-                and not earlier.is_direct
-        where
-            direct_session.is_direct
-            and direct_session.start_micros - direct_session.last_source_start
-            <= case when direct_session.client_id is null then {{ hash_only_attribution_micros }} else {{ attribution_micros }} end
-    ) as ranked
-    where tie_order = 1
-
-),
-
+-- direct_attribution_days before it (never an inherited source: last non-direct click)
 inherited_sources as (
 
     select
-        inherited_source_sessions.session_id,
-        earlier.source,
-        earlier.medium,
-        earlier.campaign
-    from inherited_source_sessions
-    inner join session_aggregates as earlier on inherited_source_sessions.source_session_id = earlier.session_id
+        session_id,
+        source,
+        medium,
+        campaign
+    from (
+        select
+            direct_session.session_id,
+            earlier.source,
+            earlier.medium,
+            earlier.campaign,
+            row_number() over (
+                partition by direct_session.session_id order by earlier.session_start desc, earlier.session_id desc
+            ) as recency
+        from session_aggregates as direct_session
+        inner join session_aggregates as earlier
+            on
+                direct_session.visitor_key = earlier.visitor_key
+                and not earlier.is_direct
+                and direct_session.session_start > earlier.session_start
+                and {{ epoch_micros('direct_session.session_start') }} - {{ epoch_micros('earlier.session_start') }}
+                <= case when direct_session.client_id is null then {{ hash_only_attribution_micros }} else {{ attribution_micros }} end
+        where direct_session.is_direct
+    ) as ranked
+    where recency = 1
 
 )
 
