@@ -12,8 +12,9 @@
   from the sample's events per day to --events-per-day.
 
 - The per-visitor state models (incremental `merge` on BigQuery: user_map, users_incremental,
-  users, sessions) also read their own table in the MERGE, which BigQuery bills as every column
-  of the target: added as a scan of the model's own table, all columns, all history.
+  users, sessions, experiment_visitors) also read their own table in the MERGE, which BigQuery
+  bills as every column of the target: added as a scan of the model's own table, all columns,
+  all history.
 
 An upper bound per scan: through `select *` in a CTE the analyzer keeps columns that BigQuery's
 optimizer may still prune; clustering (the state and its partials are clustered by visitor_key)

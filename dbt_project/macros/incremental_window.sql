@@ -50,3 +50,24 @@
 {% macro visitor_state_key(extra_columns=[]) -%}
     {{ return(['visitor_key'] + extra_columns if target.type == 'bigquery' else 'visitor_key') }}
 {%- endmacro %}
+
+{#-
+  The filter of a per-visitor state model's inputs to the visitors its run touched (the model's
+  `touched_visitors` CTE). A full build touches every visitor: `true`, and the CTE is never read
+  (a semi-join on the key of every visitor cost a full build memory and time for nothing).
+-#}
+{% macro is_touched_visitor(column='visitor_key') -%}
+    {%- if partition_window() is none -%}
+        true
+    {%- else -%}
+        {{ column }} in (select visitor_key from touched_visitors)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The visitors whose sessions a session_aggregates run rewrote: a session started in the run's
+    days or their look-back (a select of visitor_key, for a touched_visitors CTE). -#}
+{% macro visitors_of_rewritten_sessions() -%}
+    select visitor_key
+    from {{ ref('session_aggregates') }}
+    where {{ in_partition_window('session_date', lookback_days=var('session_lookback_days')) }}
+{%- endmacro %}

@@ -22,7 +22,8 @@
   look-back) from all their history, and replaces their rows; no other visitor's row can change.
 -#}
 
-with touched_visitors as (
+-- read by is_touched_visitor() in partition runs only: a full build touches every visitor
+with touched_visitors as (  -- noqa: ST03
 
     select visitor_key
     from {{ ref('ab_test_exposures') }}
@@ -37,9 +38,7 @@ with touched_visitors as (
     union all
 
     -- a session_aggregates run rewrites the sessions started in its look-back days too
-    select visitor_key
-    from {{ ref('session_aggregates') }}
-    where {{ in_partition_window('session_date', lookback_days=var('session_lookback_days')) }}
+    {{ visitors_of_rewritten_sessions() }}
 
 ),
 
@@ -55,7 +54,7 @@ exposures as (
         not is_bot
         and test_name is not null
         and variant is not null
-        and visitor_key in (select visitor_key from touched_visitors)
+        and {{ is_touched_visitor() }}
 
 ),
 

@@ -28,86 +28,124 @@
 {%- set attribution_micros = integer_var('direct_attribution_days') * 86400 * 1000000 -%}
 {%- set hash_only_attribution_micros = integer_var('hash_only_attribution_hours') * 3600 * 1000000 -%}
 
-with touched_visitors as (
+-- read by is_touched_visitor() in partition runs only: a full build touches every visitor
+with touched_visitors as (  -- noqa: ST03
 
-    select distinct visitor_key
-    from {{ ref('session_aggregates') }}
-    where {{ in_partition_window('session_date', lookback_days=var('session_lookback_days')) }}
+    {{ visitors_of_rewritten_sessions() }}
 
 ),
 
--- every session of those visitors, the only input of the rules below
+-- every session of those visitors is the only input of the rules below; a session is its visitor
+-- and start instant (session_id hashes the two: events_sessionated). Each CTE reads the columns it
+-- needs from the table: one CTE of whole sessions read three times would be held in memory whole.
 session_aggregates as (
 
-    select *
+    select
+        *,
+        {{ epoch_micros('session_start') }} as start_micros
     from {{ ref('session_aggregates') }}
-    where visitor_key in (select visitor_key from touched_visitors)
+    where {{ is_touched_visitor() }}
 
 ),
 
--- an anonymous session: the user of the visitor's last logged-in session before it, else (before
--- any login) of its first one. A login never rewrites the sessions before it that already had a
--- user: another person logging in on the same browser does not take over the earlier one's history.
-stitched_users as (
+-- the rules are window functions over the visitor's sessions in start order (a join of each
+-- session with every other of its visitor grew with the square of a loyal visitor's sessions),
+-- narrow (DuckDB holds every column a window carries), joined back on visitor and start
+session_order as (
 
     select
-        session_id,
-        user_id
-    from (
-        select
-            anonymous.session_id,
-            logged_in.session_user_id as user_id,
-            row_number() over (
-                partition by anonymous.session_id
-                order by
-                    case when logged_in.session_start < anonymous.session_start then 0 else 1 end,
-                    -- earlier logins latest first, then later ones earliest first
-                    case
-                        when logged_in.session_start < anonymous.session_start
-                            then -{{ epoch_micros('logged_in.session_start') }}
-                        else {{ epoch_micros('logged_in.session_start') }}
-                    end
-            ) as nearness
-        from session_aggregates as anonymous
-        inner join session_aggregates as logged_in
-            on
-                anonymous.visitor_key = logged_in.visitor_key
-                and logged_in.session_user_id is not null
-        where anonymous.session_user_id is null
-    ) as ranked
-    where nearness = 1
+        visitor_key,
+        {{ epoch_micros('session_start') }} as start_micros,
+        session_user_id,
+        is_direct,
+        client_id is null as is_hash_only
+    from {{ ref('session_aggregates') }}
+    where {{ is_touched_visitor() }}
 
 ),
 
--- a direct session: the visitor's last non-direct session that started at most
--- direct_attribution_days before it (never an inherited source: last non-direct click)
-inherited_sources as (
+session_neighbours as (
 
     select
-        session_id,
+        visitor_key,
+        start_micros,
+        session_user_id,
+        is_direct,
+        is_hash_only,
+        last_value(session_user_id ignore nulls) over earlier_sessions as last_login_before,
+        first_value(session_user_id ignore nulls) over (
+            partition by visitor_key order by start_micros
+            range between current row and unbounded following
+        ) as first_login_from,
+        max(case when not is_direct then start_micros end) over earlier_sessions as last_source_start
+    from session_order
+    window earlier_sessions as (
+        partition by visitor_key order by start_micros
+        range between unbounded preceding and 1 preceding
+    )
+
+),
+
+session_rules as (
+
+    select
+        visitor_key,
+        start_micros,
+        -- an anonymous session: the user of the visitor's last logged-in session before it, else
+        -- (before any login) of its first one. A login never rewrites the sessions before it that
+        -- already had a user: another person logging in on the same browser does not take over
+        -- the earlier one's history.
+        case when session_user_id is null then coalesce(last_login_before, first_login_from) end as stitched_user_id,
+        -- a direct session: the visitor's last non-direct session that started at most
+        -- direct_attribution_days before it (never an inherited source: last non-direct click)
+        case
+            when
+                is_direct
+                and start_micros - last_source_start
+                <= case when is_hash_only then {{ hash_only_attribution_micros }} else {{ attribution_micros }} end
+                then last_source_start
+        end as source_start_micros
+    from session_neighbours
+
+),
+
+-- only the sessions a rule changes: the joins back hold these, not every session
+session_links as (
+
+    select *
+    from session_rules
+    where stitched_user_id is not null or source_start_micros is not null
+
+),
+
+source_sessions as (
+
+    select
+        visitor_key,
+        {{ epoch_micros('session_start') }} as start_micros,
         source,
         medium,
         campaign
-    from (
-        select
-            direct_session.session_id,
-            earlier.source,
-            earlier.medium,
-            earlier.campaign,
-            row_number() over (
-                partition by direct_session.session_id order by earlier.session_start desc, earlier.session_id desc
-            ) as recency
-        from session_aggregates as direct_session
-        inner join session_aggregates as earlier
-            on
-                direct_session.visitor_key = earlier.visitor_key
-                and not earlier.is_direct
-                and direct_session.session_start > earlier.session_start
-                and {{ epoch_micros('direct_session.session_start') }} - {{ epoch_micros('earlier.session_start') }}
-                <= case when direct_session.client_id is null then {{ hash_only_attribution_micros }} else {{ attribution_micros }} end
-        where direct_session.is_direct
-    ) as ranked
-    where recency = 1
+    from {{ ref('session_aggregates') }}
+    where
+        not is_direct
+        and {{ is_touched_visitor() }}
+
+),
+
+inherited_sources as (
+
+    select
+        session_links.visitor_key,
+        session_links.start_micros,
+        source_sessions.source,
+        source_sessions.medium,
+        source_sessions.campaign
+    from session_links
+    inner join source_sessions
+        on
+            session_links.visitor_key = source_sessions.visitor_key
+            and session_links.source_start_micros = source_sessions.start_micros
 
 )
 
@@ -115,7 +153,7 @@ select
     session_aggregates.session_id,
     session_aggregates.visitor_key,
     session_aggregates.client_id,
-    coalesce(session_aggregates.session_user_id, stitched_users.user_id) as user_id,
+    coalesce(session_aggregates.session_user_id, session_links.stitched_user_id) as user_id,
     session_aggregates.session_start,
     session_aggregates.session_end,
     session_aggregates.session_date,
@@ -131,8 +169,8 @@ select
     session_aggregates.event_names,
     coalesce(inherited_sources.source, session_aggregates.source) as source,
     coalesce(inherited_sources.medium, session_aggregates.medium) as medium,
-    case when inherited_sources.session_id is not null then inherited_sources.campaign else session_aggregates.campaign end as campaign,
-    inherited_sources.session_id is not null as is_inherited_source,
+    case when inherited_sources.start_micros is not null then inherited_sources.campaign else session_aggregates.campaign end as campaign,
+    inherited_sources.start_micros is not null as is_inherited_source,
     -- purchases once per transaction_id and their revenue in reporting_currency (core.session_revenue)
     coalesce(session_revenue.transactions, 0) as transactions,
     cast(coalesce(session_revenue.revenue, 0) as {{ type_money() }}) as revenue{% if session_metrics %},{% endif %}
@@ -140,6 +178,12 @@ select
     session_aggregates.{{ name }}{% if not loop.last %},{% endif %}
     {%- endfor %}
 from session_aggregates
-left join inherited_sources on session_aggregates.session_id = inherited_sources.session_id
-left join stitched_users on session_aggregates.session_id = stitched_users.session_id
+left join session_links
+    on
+        session_aggregates.visitor_key = session_links.visitor_key
+        and session_aggregates.start_micros = session_links.start_micros
+left join inherited_sources
+    on
+        session_aggregates.visitor_key = inherited_sources.visitor_key
+        and session_aggregates.start_micros = inherited_sources.start_micros
 left join {{ ref('session_revenue') }} as session_revenue on session_aggregates.session_id = session_revenue.session_id

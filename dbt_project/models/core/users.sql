@@ -15,7 +15,8 @@
   history (first/last seen, days active, current user) is core.users_incremental's; sessions add
   the counts and durations, from the few columns of core.session_aggregates it needs.
 -#}
-with touched_visitors as (
+-- read by is_touched_visitor() in partition runs only: a full build touches every visitor
+with touched_visitors as (  -- noqa: ST03
 
     select visitor_key
     from {{ ref('visitor_days') }}
@@ -24,9 +25,7 @@ with touched_visitors as (
     union all
 
     -- a session_aggregates run rewrites the sessions started in its look-back days too
-    select visitor_key
-    from {{ ref('session_aggregates') }}
-    where {{ in_partition_window('session_date', lookback_days=var('session_lookback_days')) }}
+    {{ visitors_of_rewritten_sessions() }}
 
 ),
 
@@ -40,7 +39,7 @@ visitor_history as (
         last_seen,
         days_active
     from {{ ref('users_incremental') }}
-    where visitor_key in (select visitor_key from touched_visitors)
+    where {{ is_touched_visitor() }}
 
 ),
 
@@ -53,7 +52,7 @@ visitor_sessions as (
         count(*) as total_sessions,
         {{ avg_seconds_between('session_start', 'session_end') }} as avg_session_duration
     from {{ ref('session_aggregates') }}
-    where visitor_key in (select visitor_key from touched_visitors)
+    where {{ is_touched_visitor() }}
     group by 1
 
 )

@@ -15,7 +15,8 @@
   (core.visitor_days: one row per visitor and day) and their current user (staging.user_map):
   no event of an earlier day is re-read, and the result is the same in any partition order.
 -#}
-with touched_visitors as (
+-- read by is_touched_visitor() in partition runs only: a full build touches every visitor
+with touched_visitors as (  -- noqa: ST03
 
     select distinct visitor_key
     from {{ ref('visitor_days') }}
@@ -32,7 +33,7 @@ history as (
         max(last_seen) as last_seen,
         count(*) as days_active
     from {{ ref('visitor_days') }}
-    where visitor_key in (select visitor_key from touched_visitors)
+    where {{ is_touched_visitor() }}
     group by 1
 
 ),
@@ -45,7 +46,7 @@ current_users as (
     from {{ ref('user_map') }}
     where
         is_current_user
-        and visitor_key in (select visitor_key from touched_visitors)
+        and {{ is_touched_visitor() }}
 
 )
 

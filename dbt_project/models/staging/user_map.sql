@@ -15,7 +15,8 @@
   A per-visitor state: a partition run merges, for the visitors logged in on its days, their
   partials of every day (staging.user_map_days) and replaces their rows; no event is re-read.
 -#}
-with touched_visitors as (
+-- read by is_touched_visitor() in partition runs only: a full build touches every visitor
+with touched_visitors as (  -- noqa: ST03
 
     select distinct visitor_key
     from {{ ref('user_map_days') }}
@@ -33,7 +34,7 @@ pairs as (
         max(last_seen) as last_seen,
         cast(sum(events) as {{ dbt.type_bigint() }}) as events
     from {{ ref('user_map_days') }}
-    where visitor_key in (select visitor_key from touched_visitors)
+    where {{ is_touched_visitor() }}
     group by 1, 2
 
 )
