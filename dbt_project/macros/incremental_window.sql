@@ -1,14 +1,11 @@
 {#-
-  Incremental strategy of the event-grained models: replace exactly the partition window.
-  BigQuery uses its native insert_overwrite with literal partitions (partition_window_literals);
-  DuckDB has no insert_overwrite, so `replace_window` deletes the window's rows and inserts the
-  new ones in the same transaction. Rows of a window whose source rows vanished are removed too,
-  which delete+insert on a unique key would leave behind.
+  Incremental strategy of the event-grained models (set for every model in dbt_project.yml):
+  replace exactly the partition window. BigQuery uses its native insert_overwrite with literal
+  partitions (partition_window_literals); DuckDB has no insert_overwrite, so `replace_window`
+  deletes the window's rows and inserts the new ones in the same transaction. Rows of a window
+  whose source rows vanished are removed too, which delete+insert on a unique key would leave
+  behind.
 -#}
-
-{% macro window_incremental_strategy() -%}
-    {{ return('insert_overwrite' if target.type == 'bigquery' else 'replace_window') }}
-{%- endmacro %}
 
 {% macro get_incremental_replace_window_sql(arg_dict) %}
     {%- set target_relation = arg_dict['target_relation'] -%}

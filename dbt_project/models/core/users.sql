@@ -1,6 +1,5 @@
 {{
     config(
-        materialized='incremental',
         incremental_strategy=visitor_state_strategy(),
         unique_key=visitor_state_key(),
         cluster_by=['visitor_key'],

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#-
   The specification's "Daily Active Users" for every date (no CURRENT_DATE window: the table is
   the same whenever it is built; analyses/daily_active_users_last_30_days.sql has the window).

@@ -1,7 +1,5 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy=window_incremental_strategy(),
         window_column='date',
         window_lookback_days=var('session_lookback_days'),
         partition_by=bigquery_day_partition('date'),

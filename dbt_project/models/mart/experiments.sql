@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#-
   One row per A/B test and variant, over all history (core.experiment_visitors): the variant's
   exposed visitors (visitors shown two or more variants of the test excluded, and counted per test

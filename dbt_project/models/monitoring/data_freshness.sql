@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- How far behind the data is: hours between now and the newest raw event / daily_performance
 -- date (the specification's TIMESTAMP_DIFF on a DATE is not valid BigQuery; both are
 -- compared as timestamps here). dbt.dateadd returns a DATETIME on BigQuery, so its result is

@@ -1,7 +1,5 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy=window_incremental_strategy(),
         window_column='event_date',
         partition_by=bigquery_day_partition('event_date'),
         cluster_by=['visitor_key'],
