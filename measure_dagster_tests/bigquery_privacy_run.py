@@ -47,13 +47,20 @@ def identifiers_found(client, project: str, identifiers: list[str], skip: tuple[
             table = client.get_table(item.reference)
             if table.table_type != "TABLE" or f"{dataset}.{table.table_id}" in skip:
                 continue
-            for column in (f.name for f in table.schema if f.field_type == "STRING" and f.mode != "REPEATED"):
-                sql = (f"select count(*) as n from `{project}`.`{dataset}`.`{table.table_id}` where `{column}` in unnest(@ids) "
-                       f"or exists(select 1 from unnest(regexp_extract_all(`{column}`, r'\"([^\"]*)\"')) as v where v in unnest(@ids))")
-                config = bigquery.QueryJobConfig(query_parameters=[bigquery.ArrayQueryParameter("ids", "STRING", identifiers)])
-                (row,) = client.query_and_wait(sql, job_config=config)
-                if row["n"]:
-                    found[f"{dataset}.{table.table_id}.{column}"] = row["n"]
+            columns = [f.name for f in table.schema if f.field_type == "STRING" and f.mode != "REPEATED"]
+            if not columns:
+                continue
+            # one query per table with a count per column: ~30 emulator queries a call, not ~160
+            matches = ", ".join(
+                f"if(`{column}` in unnest(@ids) or exists(select 1 from unnest(regexp_extract_all(`{column}`, "
+                f"r'\"([^\"]*)\"')) as v where v in unnest(@ids)), 1, 0) as `{column}`" for column in columns)
+            sums = ", ".join(f"coalesce(sum(`{column}`), 0) as `{column}`" for column in columns)
+            sql = f"select {sums} from (select {matches} from `{project}`.`{dataset}`.`{table.table_id}`)"
+            config = bigquery.QueryJobConfig(query_parameters=[bigquery.ArrayQueryParameter("ids", "STRING", identifiers)])
+            (row,) = client.query_and_wait(sql, job_config=config)
+            for column in columns:
+                if row[column]:
+                    found[f"{dataset}.{table.table_id}.{column}"] = row[column]
     return found
 
 
