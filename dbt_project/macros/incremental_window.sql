@@ -26,8 +26,12 @@
 {#-
   dbt-bigquery's insert_overwrite, given the window's partitions as literals at execution time
   (a `partitions` config would be frozen at parse time). Without a window it stays dynamic.
+  Its merge is the per-visitor state's replacement below.
 -#}
 {% macro bq_generate_incremental_build_sql(strategy, tmp_relation, target_relation, sql, unique_key, partition_by, partitions, dest_columns, tmp_relation_exists, copy_partitions, incremental_predicates) %}
+    {%- if strategy == 'merge' -%}
+        {{ return(visitor_state_merge_sql(tmp_relation, target_relation, sql, unique_key, dest_columns, tmp_relation_exists)) }}
+    {%- endif -%}
     {%- if strategy == 'insert_overwrite' and config.get('window_column') and partitions is none -%}
         {%- set partitions = partition_window_literals(config.get('window_lookback_days', 0) | int) -%}
     {%- endif -%}
@@ -35,17 +39,31 @@
 {% endmacro %}
 
 {#-
-  The per-visitor state models (user_map, users_incremental, users) replace the rows of the
-  visitors a partition run touched: merge on the visitor on BigQuery (user_map: on visitor and
-  user, its key there, as a MERGE source row may match one target row only), delete+insert of
-  every row of those visitors on DuckDB.
+  The per-visitor state models (user_map, users_incremental, users, sessions,
+  experiment_visitors) replace every row of the visitors a partition run recomputed: DuckDB's
+  delete+insert on visitor_key; on BigQuery (whose dbt adapter has no delete+insert) a MERGE
+  that does the same in one statement. dbt's own merge would update the rows it matches on a
+  key and insert the others, but never delete a row the run no longer produces (a session whose
+  start moved when late events arrived keeps its old row), so both engines would disagree.
 -#}
 {% macro visitor_state_strategy() -%}
     {{ return('merge' if target.type == 'bigquery' else 'delete+insert') }}
 {%- endmacro %}
 
-{% macro visitor_state_key(extra_columns=[]) -%}
-    {{ return(['visitor_key'] + extra_columns if target.type == 'bigquery' else 'visitor_key') }}
+{% macro visitor_state_merge_sql(tmp_relation, target_relation, sql, unique_key, dest_columns, tmp_relation_exists) -%}
+    {%- if unique_key is not string -%}
+        {{ exceptions.raise_compiler_error("a per-visitor state's unique_key is its visitor column, one name: got " ~ unique_key) }}
+    {%- endif -%}
+    {#- on_schema_change: fail (dbt_project.yml) always builds the run's rows into tmp_relation first -#}
+    {%- set source = tmp_relation if tmp_relation_exists else '(' ~ sql ~ ')' -%}
+    {%- set columns = get_quoted_csv(dest_columns | map(attribute='name')) -%}
+    merge into {{ target_relation }} as DBT_INTERNAL_DEST
+    using {{ source }} as DBT_INTERNAL_SOURCE
+    on false
+    when not matched by source
+        and DBT_INTERNAL_DEST.{{ unique_key }} in (select {{ unique_key }} from {{ source }})
+        then delete
+    when not matched then insert ({{ columns }}) values ({{ columns }})
 {%- endmacro %}
 
 {#-

@@ -1,7 +1,7 @@
 {{
     config(
         incremental_strategy=visitor_state_strategy(),
-        unique_key=visitor_state_key(['session_id']),
+        unique_key='visitor_key',
         cluster_by=['visitor_key'],
         window_column='session_date',
         window_lookback_days=var('session_lookback_days'),

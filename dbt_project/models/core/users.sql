@@ -1,7 +1,7 @@
 {{
     config(
         incremental_strategy=visitor_state_strategy(),
-        unique_key=visitor_state_key(),
+        unique_key='visitor_key',
         cluster_by=['visitor_key'],
         tags=['partitioned'],
     )
