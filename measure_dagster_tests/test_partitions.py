@@ -16,7 +16,7 @@ from measure_dagster.definitions import defs
 from measure_dagster.keys import PRIVACY_LOG_KEYS
 from measure_dagster.raw import schema
 from measure_dagster_tests import crafted_events as crafted
-from measure_dagster_tests import session_scenarios
+from measure_dagster_tests import long_history, session_scenarios
 from measure_dagster_tests.pipeline import (
     assert_success,
     dbt,
@@ -145,6 +145,39 @@ def test_any_partition_order_equals_one_full_refresh(mode, warehouse_path, dagst
     for table in TABLES:
         assert by_partition[table] == reference[table], f"{table}: partition order {order} differs from a full refresh"
         assert by_backfill[table] == reference[table], f"{table}: the backfill run differs from a full refresh"
+
+
+def test_sessions_over_a_long_history_equal_a_full_refresh(warehouse_path, dagster_instance, monkeypatch):
+    """core.sessions rewrites a visitor's sessions from its run's tail on, reading the 31 days
+    before and the last login before them, and its whole history only when its first login
+    changes (long_history.py): day runs in an order that takes each of those paths, one per run."""
+    # generated visitors in the first run's days (each later day is run, with only the crafted ones)
+    monkeypatch.setenv("MEASURE_SAMPLE_EVENTS_PER_DAY", "40")
+    assert_success(run_days(dagster_instance, *long_history.FIRST_RUN, asset_selection=[RAW]))
+    append_raw_rows(warehouse_path, long_history.raw_rows())
+    graph = defs.resolve_asset_graph()
+    sessions_key = dg.AssetKey(["core", "sessions"])
+    chain = sorted(graph.get_ancestor_asset_keys(sessions_key, include_self=True) - {RAW}, key=lambda k: k.to_user_string())
+
+    def sessions() -> list[tuple]:
+        rows = query(warehouse_path, "select * from core.sessions")
+        return sorted((tuple(round(v, 6) if isinstance(v, float) else v for v in row.values()) for row in rows), key=repr)
+
+    assert_success(run_days(dagster_instance, *long_history.FIRST_RUN, asset_selection=chain))
+    for day in long_history.LATER_DAYS_IN_RUN_ORDER:
+        assert_success(run_days(dagster_instance, day, asset_selection=chain))
+    by_partition = sessions()
+    dbt(["run", "--full-refresh", "--quiet", "--select", "+sessions"])
+    reference = sessions()
+
+    crafted_visitors = tuple(long_history.EXPECTED_USERS)
+    crafted_rows = query(warehouse_path, f"""
+        select visitor_key, cast(session_start as varchar) as session_start, user_id, source, is_inherited_source
+        from core.sessions where visitor_key in {crafted_visitors} order by visitor_key, session_start""")
+    users = {visitor: [r["user_id"] for r in crafted_rows if r["visitor_key"] == visitor] for visitor in crafted_visitors}
+    inherited = {(r["visitor_key"], r["session_start"]): r["source"] for r in crafted_rows if r["is_inherited_source"]}
+    assert (users, inherited) == (long_history.EXPECTED_USERS, long_history.EXPECTED_INHERITED)
+    assert by_partition == reference, f"day runs in the order {long_history.LATER_DAYS_IN_RUN_ORDER} differ from a full refresh: {sorted(set(by_partition) ^ set(reference), key=repr)[:6]}"
 
 
 def test_schedule_runs_yesterday_at_0200_utc():

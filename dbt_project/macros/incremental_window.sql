@@ -40,15 +40,56 @@
 
 {#-
   The per-visitor state models (user_map, users_incremental, users, sessions,
-  experiment_visitors) replace every row of the visitors a partition run recomputed: DuckDB's
-  delete+insert on visitor_key; on BigQuery (whose dbt adapter has no delete+insert) a MERGE
-  that does the same in one statement. dbt's own merge would update the rows it matches on a
-  key and insert the others, but never delete a row the run no longer produces (a session whose
-  start moved when late events arrived keeps its old row), so both engines would disagree.
+  experiment_visitors) replace every row of the visitors a partition run recomputed: on DuckDB
+  `visitor_state`, dbt's delete+insert on visitor_key plus the tail below; on BigQuery (whose
+  dbt adapter has no delete+insert) a MERGE that does the same in one statement. dbt's own
+  merge would update the rows it matches on a key and insert the others, but never delete a row
+  the run no longer produces (a session whose start moved when late events arrived keeps its
+  old row), so both engines would disagree.
+
+  A model with `visitor_state_tail_column` (core.sessions) recomputes a visitor's rows from
+  the tail on (that column on or after the window's start less window_lookback_days), and its
+  whole history only where an earlier row can change: a recomputed visitor's rows are replaced
+  from the tail on, or all of them when the run wrote one before the tail.
 -#}
 {% macro visitor_state_strategy() -%}
-    {{ return('merge' if target.type == 'bigquery' else 'delete+insert') }}
+    {{ return('merge' if target.type == 'bigquery' else 'visitor_state') }}
 {%- endmacro %}
+
+{#- The first day a partition run of a per-visitor state with a tail rewrites; none without a window. -#}
+{% macro visitor_state_tail() -%}
+    {%- set window = partition_window(lookback_days=config.get('window_lookback_days', 0)) -%}
+    {{ return(none if window is none else window.start) }}
+{%- endmacro %}
+
+{#- `and (...)`: the rows of a recomputed visitor that the run replaces, when the model has a tail
+    (dest: the target's alias, or '' for its bare columns); nothing otherwise: all of them. -#}
+{% macro visitor_state_replaced_rows(dest, source, unique_key) -%}
+    {%- set column = config.get('visitor_state_tail_column') -%}
+    {%- set tail = visitor_state_tail() if column else none -%}
+    {%- if tail is not none -%}
+        and (
+            {{ dest }}{{ column }} >= {{ date_literal(tail) }}
+            or {{ dest }}{{ unique_key }} in (select {{ unique_key }} from {{ source }} where {{ column }} < {{ date_literal(tail) }})
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro get_incremental_visitor_state_sql(arg_dict) %}
+    {%- set unique_key = arg_dict['unique_key'] -%}
+    {%- if unique_key is not string -%}
+        {{ exceptions.raise_compiler_error("a per-visitor state's unique_key is its visitor column, one name: got " ~ unique_key) }}
+    {%- endif -%}
+    {%- set source = arg_dict['temp_relation'] -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ arg_dict['target_relation'] }}
+    where
+        {{ unique_key }} in (select {{ unique_key }} from {{ source }})
+        {{ visitor_state_replaced_rows('', source, unique_key) }};
+
+    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
+    select {{ columns }} from {{ source }}
+{% endmacro %}
 
 {% macro visitor_state_merge_sql(tmp_relation, target_relation, sql, unique_key, dest_columns, tmp_relation_exists) -%}
     {%- if unique_key is not string -%}
@@ -62,6 +103,7 @@
     on false
     when not matched by source
         and DBT_INTERNAL_DEST.{{ unique_key }} in (select {{ unique_key }} from {{ source }})
+        {{ visitor_state_replaced_rows('DBT_INTERNAL_DEST.', source, unique_key) }}
         then delete
     when not matched then insert ({{ columns }}) values ({{ columns }})
 {%- endmacro %}

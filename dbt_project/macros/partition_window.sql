@@ -126,3 +126,8 @@
         false
     {%- endfor -%}
 {%- endmacro %}
+
+{#- A date as a SQL literal, the same in both engines. -#}
+{% macro date_literal(value) -%}
+    date '{{ value.isoformat() }}'
+{%- endmacro %}

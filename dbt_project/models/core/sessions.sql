@@ -5,6 +5,7 @@
         cluster_by=['visitor_key'],
         window_column='session_date',
         window_lookback_days=var('session_lookback_days'),
+        visitor_state_tail_column='session_date',
         tags=['partitioned'],
     )
 }}
@@ -18,14 +19,31 @@
     non-direct session of the `direct_attribution_days` before it (is_inherited_source); a
     hash-only visitor (no client_id) from one of the `hash_only_attribution_hours` before it:
     the hash is salted daily, so a hash seen again on a later day is another browser
-  Both can change any session of a visitor whose sessions a run rewrote, and no other: a
-  partition run recomputes every session of the visitors with a session started in its days or
-  their look-back (the rows session_aggregates rewrote) and replaces those visitors' rows.
+  Both can change a session of a visitor whose sessions a run rewrote, and no other. A partition
+  run rewrites the sessions that started in its days or their look-back (the tail, the rows
+  session_aggregates rewrote) or later, of the visitors with a session in them: their rules
+  read the sessions of the attribution window before the tail and the visitor's last login
+  before that. A visitor's sessions before the tail can change only when it had no login before
+  the tail and logs in from the tail on (anonymous sessions before a first login take its user):
+  then the run rewrites all of them (visitor_state_tail_column: the strategy replaces the tail's
+  rows, or the visitor's rows when the run wrote any before the tail). A full build, and the run
+  that creates the table, compute every session of the visitors they touch.
   window_column only scopes the tests of a partition run to the sessions started in its days.
 -#}
 {%- set session_metrics = var('session_metrics', {}) or {} -%}
 {%- set attribution_micros = integer_var('direct_attribution_days') * 86400 * 1000000 -%}
 {%- set hash_only_attribution_micros = integer_var('hash_only_attribution_hours') * 3600 * 1000000 -%}
+{#- the tail: the first day a partition run rewrites; none on a full build (every session) and on
+    the run that creates the table (every session of the touched visitors). Compiled as a daily
+    run: is_incremental() needs the warehouse, which an offline compile does not reach. -#}
+{%- set is_partition_run = flags.WHICH not in ('run', 'build', 'retry') or is_incremental() -%}
+{%- set tail = visitor_state_tail() if is_partition_run else none -%}
+{%- if tail is not none -%}
+    {#- the earliest session a rule of the tail's sessions reads (the last login aside): a source
+        at most the attribution window before, a day added for the hours of hash-only visitors -#}
+    {%- set attribution_days = [integer_var('direct_attribution_days'), (integer_var('hash_only_attribution_hours') + 23) // 24] | max -%}
+    {%- set context_start = tail - modules.datetime.timedelta(days=attribution_days + 1) -%}
+{%- endif %}
 
 -- read by is_touched_visitor() in partition runs only: a full build touches every visitor
 with touched_visitors as (  -- noqa: ST03
@@ -33,17 +51,59 @@ with touched_visitors as (  -- noqa: ST03
     {{ visitors_of_rewritten_sessions() }}
 
 ),
+{%- if tail is not none %}
 
--- every session of those visitors is the only input of the rules below; a session is its visitor
--- and start instant (session_id hashes the two: events_sessionated). Each CTE reads the columns it
--- needs from the table: one CTE of whole sessions read three times would be held in memory whole.
+-- per touched visitor, what decides how much of its history the run rewrites
+visitor_history as (
+
+    select
+        visitor_key,
+        count(case when session_date < {{ date_literal(tail) }} then 1 end) as sessions_before_tail,
+        count(case when session_date < {{ date_literal(tail) }} then session_user_id end) as logins_before_tail,
+        count(case when session_date >= {{ date_literal(tail) }} then session_user_id end) as logins_from_tail,
+        -- the last login before the sessions the rules read: the user of their anonymous sessions until another login
+        max(
+            case when session_date < {{ date_literal(context_start) }} and session_user_id is not null then {{ epoch_micros('session_start') }} end
+        ) as last_login_before_context_micros
+    from {{ ref('session_aggregates') }}
+    where {{ is_touched_visitor() }}
+    group by 1
+
+),
+
+-- a visitor's sessions before the tail change only when they are all anonymous and it logged in
+-- from the tail on (they take the user of its first login, which the run may have rewritten):
+-- then the run rewrites its whole history (a few visitors, those whose first login is that recent)
+visitor_scope as (
+
+    select
+        visitor_key,
+        last_login_before_context_micros,
+        (
+            sessions_before_tail > 0
+            and logins_before_tail = 0
+            and logins_from_tail > 0
+        ) as is_whole_history
+    from visitor_history
+
+),
+{%- endif %}
+
+-- the sessions the run writes, of the visitors it touched; a session is its visitor and start
+-- instant (session_id hashes the two: events_sessionated). Each CTE reads the columns it needs
+-- from the table: one CTE of whole sessions read three times would be held in memory whole.
 session_aggregates as (
 
     select
-        *,
-        {{ epoch_micros('session_start') }} as start_micros
-    from {{ ref('session_aggregates') }}
+        session_aggregates.*,
+        {{ epoch_micros('session_aggregates.session_start') }} as start_micros
+    from {{ ref('session_aggregates') }} as session_aggregates
+    {%- if tail is not none %}
+    inner join visitor_scope on session_aggregates.visitor_key = visitor_scope.visitor_key
+    where visitor_scope.is_whole_history or session_aggregates.session_date >= {{ date_literal(tail) }}
+    {%- else %}
     where {{ is_touched_visitor() }}
+    {%- endif %}
 
 ),
 
@@ -53,13 +113,21 @@ session_aggregates as (
 session_order as (
 
     select
-        visitor_key,
-        {{ epoch_micros('session_start') }} as start_micros,
-        session_user_id,
-        is_direct,
-        client_id is null as is_hash_only
-    from {{ ref('session_aggregates') }}
+        session_aggregates.visitor_key,
+        {{ epoch_micros('session_aggregates.session_start') }} as start_micros,
+        session_aggregates.session_user_id,
+        session_aggregates.is_direct,
+        session_aggregates.client_id is null as is_hash_only
+    from {{ ref('session_aggregates') }} as session_aggregates
+    {%- if tail is not none %}
+    inner join visitor_scope on session_aggregates.visitor_key = visitor_scope.visitor_key
+    where
+        visitor_scope.is_whole_history
+        or session_aggregates.session_date >= {{ date_literal(context_start) }}
+        or {{ epoch_micros('session_aggregates.session_start') }} = visitor_scope.last_login_before_context_micros
+    {%- else %}
     where {{ is_touched_visitor() }}
+    {%- endif %}
 
 ),
 
@@ -120,15 +188,22 @@ session_links as (
 source_sessions as (
 
     select
-        visitor_key,
-        {{ epoch_micros('session_start') }} as start_micros,
-        source,
-        medium,
-        campaign
-    from {{ ref('session_aggregates') }}
+        session_aggregates.visitor_key,
+        {{ epoch_micros('session_aggregates.session_start') }} as start_micros,
+        session_aggregates.source,
+        session_aggregates.medium,
+        session_aggregates.campaign
+    from {{ ref('session_aggregates') }} as session_aggregates
+    {%- if tail is not none %}
+    inner join visitor_scope on session_aggregates.visitor_key = visitor_scope.visitor_key
     where
-        not is_direct
+        not session_aggregates.is_direct
+        and (visitor_scope.is_whole_history or session_aggregates.session_date >= {{ date_literal(context_start) }})
+    {%- else %}
+    where
+        not session_aggregates.is_direct
         and {{ is_touched_visitor() }}
+    {%- endif %}
 
 ),
 
