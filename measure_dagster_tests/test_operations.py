@@ -99,8 +99,13 @@ def test_two_runs_at_once_queue_instead_of_colliding(warehouse_path, tmp_path):
         overlapping = [(a, b) for a, (a_start, a_end) in first_steps.items() for b, (b_start, b_end) in second_steps.items()
                        if a_start < b_end and b_start < a_end]
         assert overlapping == [], f"steps of the two runs ran at the same time on one DuckDB file: {overlapping}"
-        # and the second run waited: some of its steps ran after the first run's last step
-        assert max(end for _, end in first_steps.values()) < max(end for _, end in second_steps.values())
+        # and a run waited: the dbt step that went second had its input (its run's raw events) ready
+        # while the other run's dbt step held the slot. (Not "the run that started second ended
+        # last": both start within the same second, and the one with more steps after may start first.)
+        (_, held_until), (waited_from, _), waiter_steps = min(
+            (first_steps["dbt_partitioned_models"], second_steps["dbt_partitioned_models"], second_steps),
+            (second_steps["dbt_partitioned_models"], first_steps["dbt_partitioned_models"], first_steps))
+        assert waiter_steps["raw__events"][1] < held_until <= waited_from
     daily = {str(r["date"]): r["total_events"] for r in query(warehouse_path, "select date, total_events from mart.daily_performance")}
     assert daily == {day: figures["total_events"] for day, figures in crafted.EXPECTED_DAILY_PERFORMANCE.items()}
 
