@@ -57,15 +57,17 @@ def monitoring_keys() -> list[dg.AssetKey]:
             if key.path[0] == "monitoring" and key not in PRIVACY_LOG_KEYS]
 
 
+def snapshot_table(path, table: str) -> list[tuple]:
+    """A table's rows, sorted, floats rounded: what 'identical' compares."""
+    rows = query(path, f"select * from {table}")
+    normalized = [tuple(round(v, 6) if isinstance(v, float) else (str(v) if isinstance(v, list) else v)
+                        for v in row.values()) for row in rows]
+    return sorted(normalized, key=repr)
+
+
 def snapshot(path) -> dict[str, list[tuple]]:
-    """Every table's rows, sorted, floats rounded: what 'identical' compares."""
-    tables = {}
-    for table in TABLES:
-        rows = query(path, f"select * from {table}")
-        normalized = [tuple(round(v, 6) if isinstance(v, float) else (str(v) if isinstance(v, list) else v)
-                            for v in row.values()) for row in rows]
-        tables[table] = sorted(normalized, key=repr)
-    return tables
+    """Every table's rows (snapshot_table)."""
+    return {table: snapshot_table(path, table) for table in TABLES}
 
 
 def append_raw_rows(path, rows: list[dict]) -> None:
@@ -159,16 +161,12 @@ def test_sessions_over_a_long_history_equal_a_full_refresh(warehouse_path, dagst
     sessions_key = dg.AssetKey(["core", "sessions"])
     chain = sorted(graph.get_ancestor_asset_keys(sessions_key, include_self=True) - {RAW}, key=lambda k: k.to_user_string())
 
-    def sessions() -> list[tuple]:
-        rows = query(warehouse_path, "select * from core.sessions")
-        return sorted((tuple(round(v, 6) if isinstance(v, float) else v for v in row.values()) for row in rows), key=repr)
-
     assert_success(run_days(dagster_instance, *long_history.FIRST_RUN, asset_selection=chain))
     for day in long_history.LATER_DAYS_IN_RUN_ORDER:
         assert_success(run_days(dagster_instance, day, asset_selection=chain))
-    by_partition = sessions()
+    by_partition = snapshot_table(warehouse_path, "core.sessions")
     dbt(["run", "--full-refresh", "--quiet", "--select", "+sessions"])
-    reference = sessions()
+    reference = snapshot_table(warehouse_path, "core.sessions")
 
     crafted_visitors = tuple(long_history.EXPECTED_USERS)
     crafted_rows = query(warehouse_path, f"""

@@ -49,7 +49,7 @@
     {%- if column_type == 'timestamp' -%}
         {{ column }} >= timestamp '{{ start.isoformat() }} 00:00:00' and {{ column }} < timestamp '{{ end.isoformat() }} 00:00:00'
     {%- else -%}
-        {{ column }} >= date '{{ start.isoformat() }}' and {{ column }} < date '{{ end.isoformat() }}'
+        {{ column }} >= {{ date_literal(start) }} and {{ column }} < {{ date_literal(end) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -82,7 +82,7 @@
     {%- set days = (window.end - window.start).days -%}
     {%- set literals = [] -%}
     {%- for offset in range(days) -%}
-        {%- do literals.append("date '" ~ (window.start + modules.datetime.timedelta(days=offset)).isoformat() ~ "'") -%}
+        {%- do literals.append(date_literal(window.start + modules.datetime.timedelta(days=offset)) | trim) -%}
     {%- endfor -%}
     {{ return(literals) }}
 {% endmacro %}

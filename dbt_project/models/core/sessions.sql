@@ -53,14 +53,19 @@ with touched_visitors as (  -- noqa: ST03
 ),
 {%- if tail is not none %}
 
--- per touched visitor, what decides how much of its history the run rewrites
-visitor_history as (
+-- per touched visitor, how much of its history the run rewrites. Its sessions before the tail
+-- change only when they are all anonymous and it logged in from the tail on (they take the user
+-- of its first login, which the run may have rewritten): then the run rewrites its whole history
+-- (a few visitors, those whose first login is that recent).
+visitor_scope as (
 
     select
         visitor_key,
-        count(case when session_date < {{ date_literal(tail) }} then 1 end) as sessions_before_tail,
-        count(case when session_date < {{ date_literal(tail) }} then session_user_id end) as logins_before_tail,
-        count(case when session_date >= {{ date_literal(tail) }} then session_user_id end) as logins_from_tail,
+        (
+            count(case when session_date < {{ date_literal(tail) }} then 1 end) > 0
+            and count(case when session_date < {{ date_literal(tail) }} then session_user_id end) = 0
+            and count(case when session_date >= {{ date_literal(tail) }} then session_user_id end) > 0
+        ) as is_whole_history,
         -- the last login before the sessions the rules read: the user of their anonymous sessions until another login
         max(
             case when session_date < {{ date_literal(context_start) }} and session_user_id is not null then {{ epoch_micros('session_start') }} end
@@ -68,23 +73,6 @@ visitor_history as (
     from {{ ref('session_aggregates') }}
     where {{ is_touched_visitor() }}
     group by 1
-
-),
-
--- a visitor's sessions before the tail change only when they are all anonymous and it logged in
--- from the tail on (they take the user of its first login, which the run may have rewritten):
--- then the run rewrites its whole history (a few visitors, those whose first login is that recent)
-visitor_scope as (
-
-    select
-        visitor_key,
-        last_login_before_context_micros,
-        (
-            sessions_before_tail > 0
-            and logins_before_tail = 0
-            and logins_from_tail > 0
-        ) as is_whole_history
-    from visitor_history
 
 ),
 {%- endif %}
@@ -98,12 +86,7 @@ session_aggregates as (
         session_aggregates.*,
         {{ epoch_micros('session_aggregates.session_start') }} as start_micros
     from {{ ref('session_aggregates') }} as session_aggregates
-    {%- if tail is not none %}
-    inner join visitor_scope on session_aggregates.visitor_key = visitor_scope.visitor_key
-    where visitor_scope.is_whole_history or session_aggregates.session_date >= {{ date_literal(tail) }}
-    {%- else %}
-    where {{ is_touched_visitor() }}
-    {%- endif %}
+    {{- sessions_in_scope(tail, from_date=tail) }}
 
 ),
 
@@ -119,15 +102,7 @@ session_order as (
         session_aggregates.is_direct,
         session_aggregates.client_id is null as is_hash_only
     from {{ ref('session_aggregates') }} as session_aggregates
-    {%- if tail is not none %}
-    inner join visitor_scope on session_aggregates.visitor_key = visitor_scope.visitor_key
-    where
-        visitor_scope.is_whole_history
-        or session_aggregates.session_date >= {{ date_literal(context_start) }}
-        or {{ epoch_micros('session_aggregates.session_start') }} = visitor_scope.last_login_before_context_micros
-    {%- else %}
-    where {{ is_touched_visitor() }}
-    {%- endif %}
+    {{- sessions_in_scope(tail, from_date=context_start, with_last_login=true) }}
 
 ),
 
@@ -194,16 +169,7 @@ source_sessions as (
         session_aggregates.medium,
         session_aggregates.campaign
     from {{ ref('session_aggregates') }} as session_aggregates
-    {%- if tail is not none %}
-    inner join visitor_scope on session_aggregates.visitor_key = visitor_scope.visitor_key
-    where
-        not session_aggregates.is_direct
-        and (visitor_scope.is_whole_history or session_aggregates.session_date >= {{ date_literal(context_start) }})
-    {%- else %}
-    where
-        not session_aggregates.is_direct
-        and {{ is_touched_visitor() }}
-    {%- endif %}
+    {{- sessions_in_scope(tail, from_date=context_start, condition='not session_aggregates.is_direct') }}
 
 ),
 
