@@ -77,16 +77,20 @@ wcwidth==0.9.4
 EOF
 
 read -r -d '' LAUNCHER_PY <<'EOF' || true
-"""Start local-bigquery 0.3.2 with two compatibility patches for dbt-bigquery 1.11/1.12.
+"""Start local-bigquery 0.3.2 with two compatibility patches for dbt-bigquery 1.11/1.12 and one
+that keeps its per-query cost from growing with every query before it.
 
 Written by scripts/bq_emulator.sh install; edit it there.
 Usage: python launch_local_bigquery.py [local-bigquery CLI args, e.g. --port 9050 --data-dir DIR]
 """
 import sys
+import threading
 
 import sqlglot
 from sqlglot import exp
 
+from local_bigquery.catalog import tables
+from local_bigquery.engine import database
 from local_bigquery.jobs import runner
 from local_bigquery.sql import script
 from local_bigquery.sql.dialect import BigQueryDialect
@@ -109,6 +113,49 @@ def _query(job, session, running):
 
 
 runner._query = _query
+
+# Patch 3: local-bigquery stores every query's result as a table of its own catalog
+# (emulator._results) and never drops one, and it answers each table lookup by listing every
+# table and column of every catalog (duckdb_tables(), duckdb_columns()). So each query cost more
+# than the one before: a lookup took 10 ms with 800 results kept, 40 ms with 4,000; a third of
+# the emulator's time went there in the privacy test's run. BigQuery keeps anonymous results out of
+# any listing. Here, every RESULTS_SWEEP_EVERY jobs, the results of all but the newest
+# RESULTS_KEPT jobs are dropped: clients read a job's results as soon as it is done.
+RESULTS_KEPT = 200
+RESULTS_SWEEP_EVERY = 50
+_sweep_lock = threading.Lock()
+_jobs_since_sweep = 0
+
+
+def _sweep_results():
+    stale = database.fetch(
+        "SELECT results.table_name FROM duckdb_tables() AS results LEFT JOIN emulator.jobs "
+        "ON results.table_name = jobs.project_id || ':' || jobs.job_id "
+        "WHERE results.database_name = 'emulator' AND results.schema_name = $1 "
+        "ORDER BY coalesce(jobs.creation_time, 0) DESC OFFSET $2",
+        [tables.RESULTS, RESULTS_KEPT],
+    )
+    for (table,) in stale:
+        project_id, _, job_id = table.partition(":")
+        try:
+            database.execute(f"DROP TABLE IF EXISTS {database.quote('emulator', tables.RESULTS, table)}")
+            tables.forget(project_id, tables.RESULTS, job_id)
+        except Exception as error:  # a conflict with a concurrent job: the next sweep drops it
+            print(f"launch_local_bigquery: result {table} kept: {error}", file=sys.stderr)
+
+
+def _query_and_sweep(job, session, running):
+    global _jobs_since_sweep
+    statistics = _query(job, session, running)
+    with _sweep_lock:
+        _jobs_since_sweep += 1
+        if _jobs_since_sweep >= RESULTS_SWEEP_EVERY:
+            _jobs_since_sweep = 0
+            _sweep_results()
+    return statistics
+
+
+runner._query = _query_and_sweep
 
 # Patch 2: scripting `SET (a[, b]) = (SELECT AS STRUCT x[, y] ...)`, which dbt-bigquery's dynamic
 # insert_overwrite emits, fails with "Undeclared variable: ". Run it as one
