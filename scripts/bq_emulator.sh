@@ -77,8 +77,8 @@ wcwidth==0.9.4
 EOF
 
 read -r -d '' LAUNCHER_PY <<'EOF' || true
-"""Start local-bigquery 0.3.2 with two compatibility patches for dbt-bigquery 1.11/1.12 and one
-that keeps its per-query cost from growing with every query before it.
+"""Start local-bigquery 0.3.2 with two compatibility patches for dbt-bigquery 1.11/1.12 and two
+that keep its per-query cost from growing with every table and query before it.
 
 Written by scripts/bq_emulator.sh install; edit it there.
 Usage: python launch_local_bigquery.py [local-bigquery CLI args, e.g. --port 9050 --data-dir DIR]
@@ -86,11 +86,12 @@ Usage: python launch_local_bigquery.py [local-bigquery CLI args, e.g. --port 905
 import sys
 import threading
 
+import duckdb
 import sqlglot
 from sqlglot import exp
 
-from local_bigquery.catalog import tables
-from local_bigquery.engine import database
+from local_bigquery.catalog import names, tabledata, tables
+from local_bigquery.engine import database, types
 from local_bigquery.jobs import runner
 from local_bigquery.sql import script
 from local_bigquery.sql.dialect import BigQueryDialect
@@ -156,6 +157,26 @@ def _query_and_sweep(job, session, running):
 
 
 runner._query = _query_and_sweep
+
+
+# Patch 4: a table's NOT NULL columns from its own pragma_table_info, instead of a listing of every
+# column of every catalog (duckdb_columns()) at each read of a table's schema: the same fields
+# (compared on every table, view and kept result of a test run's data), 4.1 ms -> 1.3 ms a call.
+def _columns(project_id: str, dataset_id: str, table_id: str):
+    table = tables.name(project_id, dataset_id, table_id)
+    literal = "'" + table.replace("'", "''") + "'"
+    with database.cursor() as cur:
+        try:
+            required = {column for (column,) in cur.execute(
+                f'SELECT name FROM pragma_table_info({literal}) WHERE "notnull"').fetchall()}
+            relation = cur.sql(f"SELECT * FROM {table} LIMIT 0")
+        except duckdb.CatalogException:
+            raise tables.not_found("Table", names.label(project_id, dataset_id, table_id)) from None
+        return [types.field(column, kind, column in required) for column, kind in zip(relation.columns, relation.types)
+                if column != tables.INGESTION_TIME or dataset_id == tables.RESULTS]
+
+
+tables.columns = tabledata.columns = _columns
 
 # Patch 2: scripting `SET (a[, b]) = (SELECT AS STRUCT x[, y] ...)`, which dbt-bigquery's dynamic
 # insert_overwrite emits, fails with "Undeclared variable: ". Run it as one
