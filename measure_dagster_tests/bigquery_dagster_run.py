@@ -77,6 +77,15 @@ def main(argv: list[str]) -> int:
                 "materialized": sorted(
                     e.asset_key.to_user_string() for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"
                 ),
+                # what dagster-dbt's fetch_row_counts / fetch_column_metadata attached (the last of the range's days)
+                "table_metadata": {
+                    e.asset_key.to_user_string(): {
+                        "row_count": e.materialization.metadata["dagster/row_count"].value,
+                        "columns": [c.name for c in e.materialization.metadata["dagster/column_schema"].value.columns],
+                    }
+                    for e in result.get_asset_materialization_events()
+                    if {"dagster/row_count", "dagster/column_schema"} <= set(e.materialization.metadata)
+                },
                 "checks": {
                     e.asset_check_key.to_user_string(): e.passed for e in result.get_asset_check_evaluations()
                 },

@@ -301,6 +301,12 @@ def test_partition_run_through_dagster_on_the_emulator(emulator, emulator_env, f
     (run,) = report["runs"]
     assert run["success"], "\n".join(run["failures"])
     assert {"staging/events_cleaned", "staging/events_sessionated", "mart/daily_performance", "core/sessions"} <= set(run["materialized"])
+    # each table's row count and columns, as BigQuery reports them after the run (both days: the full build's and this run's)
+    tables = run["table_metadata"]
+    assert tables["mart/daily_performance"]["row_count"] == 2
+    assert "avg_session_duration" in tables["mart/daily_performance"]["columns"]
+    assert tables["core/sessions"]["row_count"] == len(crafted.EXPECTED_SESSIONS)
+    assert tables["staging/events_cleaned"]["row_count"] == crafted.CLEANED_EVENTS
     # every dbt test ran as an asset check; none that blocks failed (warn-severity tests may warn,
     # as on DuckDB: the quarantine test flags the crafted row without a visitor key)
     assert len(run["checks"]) > 40

@@ -5,7 +5,7 @@ metadata per partition: the trend of every metric; the newest partition has the 
 
 DuckDB lets no other process open the file while dbt writes it, so locally the dbt events are
 collected until dbt has exited, then enriched from one read-only connection. On BigQuery
-dagster-dbt's own fetch_row_counts / fetch_column_metadata do this while streaming.
+dagster-dbt's own fetch_row_counts / fetch_column_metadata do this, also once dbt has exited.
 
 On BigQuery every materialization also carries its query job's figures, from dbt's
 adapter_response in run_results.json: bigquery/bytes_processed, bigquery/bytes_billed,
@@ -80,13 +80,12 @@ def _adapter_responses(invocation: DbtCliInvocation) -> dict[str, dict]:
     return {result["unique_id"]: result.get("adapter_response") or {} for result in results}
 
 
-def _events_with_job_metadata(invocation: DbtCliInvocation):
-    """invocation.stream()'s events, each materialization with its query job's figures.
+def _events_with_job_metadata(invocation: DbtCliInvocation) -> tuple[list, DagsterDbtCliRuntimeError | None]:
+    """invocation.stream()'s events, each materialization with its query job's figures, and dbt's
+    failure if it failed.
 
     dbt-core reports adapter_response only in run_results.json and in NodeFinished, a debug-level
-    event that its stdout does not carry: the events are collected until dbt exits, then go out in
-    dbt's order (a check never ahead of its model's materialization), also when dbt failed, whose
-    error follows them."""
+    event that its stdout does not carry: so the events are collected until dbt exits."""
     events, dbt_failure = [], None
     try:
         for message in invocation.stream_raw_events():
@@ -99,16 +98,30 @@ def _events_with_job_metadata(invocation: DbtCliInvocation):
     except DagsterDbtCliRuntimeError as error:
         dbt_failure = error
     responses = _adapter_responses(invocation)
+    with_figures = []
     for unique_id, event in events:
         metadata = job_metadata(responses.get(unique_id, {})) if unique_id else {}
-        yield _with_metadata(event, metadata) if metadata else event
+        with_figures.append(_with_metadata(event, metadata) if metadata else event)
+    return with_figures, dbt_failure
+
+
+def _replay(events: list, dbt_failure: DagsterDbtCliRuntimeError | None):
+    """The events in dbt's order (a check never ahead of its model's materialization), also when
+    dbt failed, whose error follows them."""
+    yield from events
     if dbt_failure is not None:
         raise dbt_failure
 
 
-def stream_events(invocation: DbtCliInvocation) -> DbtEventIterator:
-    """invocation.stream(), with the BigQuery job figures (DbtEventIterator: fetch_row_counts etc. apply)."""
-    return DbtEventIterator(_events_with_job_metadata(invocation), dbt_cli_invocation=invocation)
+def _bigquery_events_with_table_metadata(invocation: DbtCliInvocation):
+    """The events with their job's figures, then dagster-dbt's row counts and column schemas.
+
+    Each fetch maps over events already at hand, one after the other: dagster-dbt's fetch_* map
+    with a loop (dagster._core.utils.imap) that polls without sleeping while its input has nothing
+    new, which kept a core busy for as long as dbt ran (and, nested, as long as the other fetch)."""
+    events, dbt_failure = _events_with_job_metadata(invocation)
+    counted = list(DbtEventIterator(iter(events), dbt_cli_invocation=invocation).fetch_row_counts())
+    yield from DbtEventIterator(_replay(counted, dbt_failure), dbt_cli_invocation=invocation).fetch_column_metadata()
 
 
 def _with_metadata(event, metadata: dict):
@@ -163,9 +176,9 @@ def add_daily_figures(con, context: dg.AssetExecutionContext) -> None:
 def stream_with_table_metadata(invocation: DbtCliInvocation, context: dg.AssetExecutionContext,
                                warehouse: DuckDBWarehouse | None):
     """The invocation's events with their table's metadata: read from the DuckDB `warehouse`
-    after dbt has exited, or (warehouse None: BigQuery) by dagster-dbt while streaming."""
+    after dbt has exited, or (warehouse None: BigQuery) by dagster-dbt."""
     if warehouse is None:
-        yield from stream_events(invocation).fetch_row_counts().fetch_column_metadata()
+        yield from _bigquery_events_with_table_metadata(invocation)
         return
     # the stream ends when dbt has exited and released the file; when dbt failed (an error-severity
     # test), what it did report still goes out (the failed checks first of all), then the error
